@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Common settings and helpers for the harness scripts.  Sourced, not run.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+WT=$BUILD/linux                 # the kernel work tree (git, base + series)
+CHECK_WT=$BUILD/check-tree      # detached worktree for base/bisect builds
+OUT=$BUILD/out                  # O= build directories
+RESULTS=${RESULTS:-}            # file collecting PASS/FAIL lines (make test)
+
+BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
+BASE_PKG=linux-source-6.1
+BASE_VERSION=6.1.192            # what the series is developed against
+
+# Identity used for the base commit and for commits made by the scripts.
+TEAM_NAME="Per-device MSI team"
+TEAM_EMAIL="msi-devel@example.org"
+FIXED_DATE="2024-01-01T00:00:00+0000"
+
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
+export KBUILD_BUILD_TIMESTAMP="$FIXED_DATE" KBUILD_BUILD_USER=msi KBUILD_BUILD_HOST=msi
+KMAKE=(make -s -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+info() { printf '==> %s\n' "$*" >&2; }
+
+# Record one check result; make test counts these lines.
+pass() {
+	printf 'PASS: %s\n' "$*"
+	[ -z "$RESULTS" ] || printf 'PASS: %s\n' "$*" >>"$RESULTS"
+}
+fail() {
+	printf 'FAIL: %s\n' "$*"
+	[ -z "$RESULTS" ] || printf 'FAIL: %s\n' "$*" >>"$RESULTS"
+	FAILED=1
+}
+FAILED=0
+
+need_tree() {
+	[ -d "$WT/.git" ] || die "no work tree at $WT; run 'make tree' first"
+}
+
+# Files the series touches, one per line (relative to the kernel tree).
+touched_files() {
+	git -C "$WT" diff --name-only --diff-filter=d base..HEAD
+}
+
+# Patch commits of the series, oldest first.
+series_commits() {
+	git -C "$WT" rev-list --reverse base..HEAD
+}
+
+# Patch files named by patches/series, in order ('#' starts a comment).
+series_patches() {
+	local line
+	[ -f "$ROOT/patches/series" ] || die "patches/series is missing"
+	while IFS= read -r line; do
+		line=${line%%#*}
+		line=${line//[[:space:]]/}
+		[ -n "$line" ] || continue
+		[ -f "$ROOT/patches/$line" ] || die "patches/series names $line, which does not exist"
+		printf '%s\n' "$line"
+	done <"$ROOT/patches/series"
+}
+
+series_stamp() {
+	local files
+	mapfile -t files < <(series_patches)
+	(cd "$ROOT/patches" && cat series "${files[@]}") | sha256sum | cut -d' ' -f1
+}
