@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Write the commits base..HEAD of the work tree back to patches/ in
 # git format-patch form, cover letter first.  Reproducible: exporting an
-# unchanged tree gives byte-identical files.
+# unchanged tree gives byte-identical files.  With --check, only compare.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_tree
@@ -17,14 +17,33 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The cover letter carries the committer date: pin it to the newest patch.
 GIT_COMMITTER_DATE=$(git -C "$WT" log -1 --format=%aD HEAD) \
-	git -C "$WT" format-patch -q --zero-commit --no-signature --cover-letter \
+	git -C "$WT" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --cover-letter \
 	--cover-from-description=subject --base=base -o "$tmp" base..HEAD
+
+# The exported patches in order, without the cover letter.
+patch_names() {
+	local f
+	for f in "$tmp"/*.patch; do
+		f=${f##*/}
+		[ "$f" = 0000-cover-letter.patch ] || echo "$f"
+	done
+}
+
+if [ "${1:-}" = --check ]; then
+	# Does patches/ hold exactly what exporting the applied tree gives?
+	patch_names >"$tmp/names"
+	if diff -u <(grep -v '^#' "$ROOT/patches/series") "$tmp/names" &&
+		diff -ru -x names -x series "$ROOT/patches" "$tmp"; then
+		exit 0
+	fi
+	die "patches/ differ from a fresh export of the work tree"
+fi
 
 rm -f "$ROOT"/patches/*.patch
 cp "$tmp"/*.patch "$ROOT/patches/"
 {
 	echo "# Applied in order by scripts/tree.sh; 0000-cover-letter.patch is the cover letter."
-	(cd "$tmp" && ls -- *.patch | grep -v '^0000-cover-letter.patch$')
+	patch_names
 } >"$ROOT/patches/series"
 
 # The tree now matches patches/: record it so 'make tree' keeps it.

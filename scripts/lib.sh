@@ -1,11 +1,15 @@
-# shellcheck shell=bash
-# Common settings and helpers for the harness scripts.  Sourced, not run.
+# shellcheck shell=bash disable=SC2034
+# Common settings and helpers for the harness scripts.  Sourced, not run
+# (SC2034: the variables are for the scripts that source this file).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-WT=$BUILD/linux                 # the kernel work tree (git, base + series)
+WT=${WT:-$BUILD/linux}               # the kernel work tree (git, base + series)
 CHECK_WT=$BUILD/check-tree      # detached worktree for base/bisect builds
 OUT=$BUILD/out                  # O= build directories
+KOUT=$OUT/kernel                # the test kernel (boot test and KUnit)
+# Config fragments of every test kernel, applied on top of allnoconfig.
+KCONFIGS=("$ROOT/configs/boot.config" "$ROOT/configs/debug.config" "$ROOT/configs/msi.kunitconfig")
 RESULTS=${RESULTS:-}            # file collecting PASS/FAIL lines (make test)
 
 BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
@@ -21,6 +25,9 @@ JOBS=${JOBS:-$(nproc)}
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 export KBUILD_BUILD_TIMESTAMP="$FIXED_DATE" KBUILD_BUILD_USER=msi KBUILD_BUILD_HOST=msi
 KMAKE=(make -s -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+
+# Kernel log lines that fail any test run.
+SPLATS='(WARNING:|BUG:|Oops|KASAN:|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Call Trace:)'
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 info() { printf '==> %s\n' "$*" >&2; }
@@ -39,6 +46,14 @@ FAILED=0
 
 need_tree() {
 	[ -d "$WT/.git" ] || die "no work tree at $WT; run 'make tree' first"
+}
+
+# The detached worktree used for base and per-patch builds.
+check_tree() {
+	if [ ! -e "$CHECK_WT/.git" ]; then
+		git -C "$WT" worktree prune
+		git -C "$WT" worktree add -q --detach "$CHECK_WT" base
+	fi
 }
 
 # Files the series touches, one per line (relative to the kernel tree).

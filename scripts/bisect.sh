@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Build the full boot-test kernel at every patch of the series (in a
+# separate worktree, so the work tree is left alone).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need_tree
+out=$OUT/bisect
+check_tree
+git -C "$CHECK_WT" checkout -q --detach base
+WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
+i=0
+n=$(series_commits | wc -l)
+for c in $(series_commits); do
+	i=$((i + 1))
+	git -C "$CHECK_WT" checkout -q --detach "$c"
+	subject=$(git -C "$WT" log -1 --format=%s "$c")
+	info "bisect: building patch $i/$n: $subject"
+	if "${KMAKE[@]}" -C "$CHECK_WT" O="$out" >"$out/build-$i.log" 2>&1; then
+		pass "bisect: patch $i/$n builds the kernel: $subject"
+	else
+		grep -E 'error|Error' "$out/build-$i.log" | head -n 20
+		fail "bisect: patch $i/$n breaks the build: $subject (log $out/build-$i.log)"
+	fi
+done
+[ "$FAILED" = 0 ]

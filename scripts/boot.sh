@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Boot the patched kernel in QEMU (TCG, 2 CPUs) with virtio-net, e1000e,
+# virtio-blk and nvme, let guest/init drive traffic through each of them,
+# and print the per-device MSI report.  Exits non-zero when the kernel does
+# not boot in time, a device has no vectors or any check fails.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${KERNEL:-$KOUT/arch/x86/boot/bzImage}
+TIMEOUT=${BOOT_TIMEOUT:-600}
+RUN=$BUILD/boot
+DISK_MB=16
+CHECK_MB=8
+BLOB_SIZE=$((1024 * 1024))
+
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL; run 'make kernel' first"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run 'make deps'"
+[ -x /bin/busybox ] || die "/bin/busybox missing; run 'make deps' (busybox-static)"
+
+rm -rf "$RUN"
+mkdir -p "$RUN/initramfs"/{bin,dev,etc,proc,sys,tmp} "$RUN/tftp"
+
+# Data the guest reads back and checks.
+head -c "$BLOB_SIZE" /dev/urandom >"$RUN/tftp/blob"
+blob_md5=$(md5sum <"$RUN/tftp/blob" | cut -d' ' -f1)
+for d in vblk nvme; do
+	head -c $((DISK_MB << 20)) /dev/urandom >"$RUN/$d.img"
+done
+md5_of() { head -c $((CHECK_MB << 20)) "$1" | md5sum | cut -d' ' -f1; }
+
+cp /bin/busybox "$RUN/initramfs/bin/busybox"
+cp "$ROOT/guest/init" "$RUN/initramfs/init"
+cp "$ROOT/guest/udhcpc.sh" "$RUN/initramfs/etc/udhcpc.sh"
+chmod +x "$RUN/initramfs/init" "$RUN/initramfs/etc/udhcpc.sh"
+cat >"$RUN/initramfs/etc/msitest.conf" <<CONF
+EXPECT_CPUS=2
+BLOB_MD5=$blob_md5
+BLOB_SIZE=$BLOB_SIZE
+DISK_CHECK_MB=$CHECK_MB
+DEVICES="virtio-net:1af4:1000:net e1000e:8086:10d3:net virtio-blk:1af4:1001:blk:$(md5_of "$RUN/vblk.img") nvme:1b36:0010:blk:$(md5_of "$RUN/nvme.img")"
+CONF
+(cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUN/initramfs.cpio.gz"
+
+info "booting $KERNEL (TCG, -smp 2, timeout ${TIMEOUT}s)"
+set +e
+timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-M q35 -smp 2 -m 512M -nographic -no-reboot \
+	-kernel "$KERNEL" -initrd "$RUN/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.filter_glob=none.none rcupdate.rcu_cpu_stall_timeout=300" \
+	-netdev "user,id=n0,tftp=$RUN/tftp" -device virtio-net-pci,netdev=n0 \
+	-netdev "user,id=n1,net=10.0.3.0/24,tftp=$RUN/tftp" -device e1000e,netdev=n1 \
+	-drive "file=$RUN/vblk.img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
+	-drive "file=$RUN/nvme.img,if=none,id=d1,format=raw" -device nvme,drive=d1,serial=msitest \
+	</dev/null >"$RUN/console.log" 2>&1
+rc=$?
+set -e
+tr -d '\r' <"$RUN/console.log" >"$RUN/console.txt"
+
+if ! grep -q '^MSITEST DONE' "$RUN/console.txt"; then
+	[ "$rc" = 124 ] && why="did not finish within ${TIMEOUT}s" || why="stopped early (qemu exit $rc)"
+	echo "---- console tail ----"
+	tail -n 40 "$RUN/console.txt"
+	echo "----------------------"
+	fail "boot: the kernel $why (full log: $RUN/console.txt)"
+	exit 1
+fi
+pass "boot: kernel booted and the guest checks ran"
+
+echo
+printf '%-13s %-10s %-12s %-5s %4s %-18s %10s  %s\n' \
+	"PCI address" "ID" "driver" "mode" "vecs" "Linux irqs" "interrupts" "irq domain"
+sed -n 's/^MSITEST REPORT //p' "$RUN/console.txt" | while read -r addr id drv mode n irqs cnt dom; do
+	printf '%-13s %-10s %-12s %-5s %4s %-18s %10s  %s\n' "$addr" "$id" "$drv" "$mode" "$n" "$irqs" "$cnt" "$dom"
+done
+echo
+
+while IFS= read -r line; do
+	case "$line" in
+	"MSITEST PASS: "*) pass "boot: ${line#MSITEST PASS: }" ;;
+	"MSITEST FAIL: "*) fail "boot: ${line#MSITEST FAIL: }" ;;
+	esac
+done <"$RUN/console.txt"
+
+# Any splat fails the boot test, whatever the guest checks said.
+if grep -Eq "$SPLATS" "$RUN/console.txt"; then
+	grep -En "$SPLATS" "$RUN/console.txt" | head -n 20
+	fail "boot: kernel log has warnings or splats (see $RUN/console.txt)"
+else
+	pass "boot: no warning, lockdep, KASAN or kmemleak report in the kernel log"
+fi
+[ "$FAILED" = 0 ]

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Static checks on what the series touches, as a maintainer runs them
+# before posting:
+#  - shellcheck on the harness itself;
+#  - checkpatch.pl --strict on every patch: no error, warning or check
+#    (exceptions only through configs/checkpatch-exceptions, justified);
+#  - get_maintainer.pl names the MSI entry for the MSI core files;
+#  - every patch builds the objects the series touches (CI bisect check),
+#    and at the last patch sparse (C=2) and W=1 add no warning that the
+#    base does not have;
+#  - kernel-doc -none: no warning the base does not have (none at all for
+#    new files).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need_tree
+
+checkpatch() {
+	local p ignore glob type why
+	while read -r p; do
+		ignore=
+		while read -r glob type why; do
+			case "$glob" in "#"* | "") continue ;; esac
+			[ -n "$why" ] || die "configs/checkpatch-exceptions: '$glob $type' has no justification"
+			# shellcheck disable=SC2254
+			case "$p" in $glob) ignore=${ignore:+$ignore,}$type ;; esac
+		done <"$ROOT/configs/checkpatch-exceptions"
+		local out
+		out=$(cd "$WT" || exit
+			perl scripts/checkpatch.pl --strict ${ignore:+--ignore "$ignore"} \
+				"$ROOT/patches/$p" 2>&1) || true
+		if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
+			pass "checkpatch --strict: $p"
+		else
+			grep -E '^(ERROR|WARNING|CHECK):' -A3 <<<"$out" | head -n 40
+			fail "checkpatch --strict: $p ($(grep '^total:' <<<"$out"))"
+		fi
+	done < <(series_patches)
+}
+
+maintainers() {
+	local f out entry="IRQ MSI CORE AND PER-DEVICE MSI DOMAINS"
+	for f in kernel/irq/msi.c include/linux/msi.h drivers/pci/msi/msi.c \
+		kernel/irq/msi_kunit.c Documentation/core-api/msi.rst; do
+		# A one-line diff against the file works whether it exists yet or not.
+		printf -- '--- a/%s\n+++ b/%s\n@@ -1 +1 @@\n-a\n+b\n' "$f" "$f" >"$BUILD/maint.diff"
+		out=$(cd "$WT" || exit
+			perl scripts/get_maintainer.pl --no-git --no-git-fallback "$BUILD/maint.diff" 2>&1) || true
+		if grep -qF "(maintainer:$entry)" <<<"$out"; then
+			pass "get_maintainer.pl names '$entry' for $f"
+		else
+			fail "get_maintainer.pl does not name '$entry' for $f"
+		fi
+	done
+}
+
+# Warnings of one compile, with line and column numbers dropped so that
+# base and patched can be compared.
+normalise() {
+	sed -E -e 's|^.*/build/check-tree/||' -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
+		grep -E 'warning|error' | sort || true
+}
+
+# Build the touched objects at every commit from base to HEAD in a separate
+# worktree; collect sparse and W=1 output at base and at HEAD.
+objects() {
+	local out=$OUT/check commits c i=0 n objs f srcs=() log
+	mapfile -t srcs < <(touched_files | grep -E '\.c$' || true)
+	if [ ${#srcs[@]} -eq 0 ]; then
+		printf 'SKIP: sparse, W=1, per-patch builds: the series touches no C file\n'
+		return 0
+	fi
+	check_tree
+	mapfile -t commits < <(echo base; series_commits)
+	n=$((${#commits[@]} - 1))
+	for c in "${commits[@]}"; do
+		git -C "$CHECK_WT" checkout -q --detach "$c"
+		if [ "$c" = base ]; then
+			WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
+		fi
+		objs=()
+		for f in "${srcs[@]}"; do
+			[ -f "$CHECK_WT/$f" ] && objs+=("${f%.c}.o")
+		done
+		log=$out/build-$i.log
+		rm -f "${objs[@]/#/$out/}"
+		if [ ${#objs[@]} -eq 0 ]; then
+			:
+		elif "${KMAKE[@]}" -C "$CHECK_WT" O="$out" C=2 W=1 "${objs[@]}" >"$log" 2>&1; then
+			[ "$c" = base ] || pass "patch $i/$n builds: ${objs[*]}"
+		else
+			tail -n 30 "$log"
+			if [ "$c" = base ]; then
+				fail "base does not build ${objs[*]}"
+			else
+				fail "patch $i/$n does not build: $(git -C "$WT" log -1 --format=%s "$c")"
+			fi
+		fi
+		[ "$c" = base ] && normalise <"$log" >"$out/warnings-base.txt"
+		i=$((i + 1))
+	done
+	normalise <"$log" >"$out/warnings-series.txt"
+	local new
+	new=$(comm -13 "$out/warnings-base.txt" "$out/warnings-series.txt")
+	if [ -z "$new" ]; then
+		pass "sparse C=2 and W=1: no new warning in ${srcs[*]}"
+	else
+		printf '%s\n' "$new" | head -n 40
+		fail "sparse C=2 and W=1: $(wc -l <<<"$new") new warnings"
+	fi
+}
+
+kerneldoc() {
+	local f base new
+	while read -r f; do
+		case "$f" in *.c | *.h) ;; *) continue ;; esac
+		new=$(cd "$WT" && scripts/kernel-doc -none "$f" 2>&1 | sed -E 's/:[0-9]+:/:/' | sort)
+		base=
+		if git -C "$WT" cat-file -e "base:$f" 2>/dev/null; then
+			base=$(cd "$WT" && git show "base:$f" >"$BUILD/kdoc-base.tmp" &&
+				scripts/kernel-doc -none "$BUILD/kdoc-base.tmp" 2>&1 |
+				sed -E -e "s|$BUILD/kdoc-base.tmp|$f|" -e 's/:[0-9]+:/:/' | sort)
+		fi
+		new=$(comm -13 <(printf '%s\n' "$base") <(printf '%s\n' "$new") | sed '/^$/d')
+		if [ -z "$new" ]; then
+			pass "kernel-doc: no new warning in $f"
+		else
+			printf '%s\n' "$new"
+			fail "kernel-doc: new warnings in $f"
+		fi
+	done < <(touched_files)
+}
+
+harness() {
+	if (cd "$ROOT" && shellcheck -x scripts/*.sh .ci/run && shellcheck -s sh guest/*); then
+		pass "shellcheck: the harness scripts are clean"
+	else
+		fail "shellcheck: the harness scripts have findings"
+	fi
+}
+
+harness
+checkpatch
+maintainers
+kerneldoc
+objects
+[ "$FAILED" = 0 ]

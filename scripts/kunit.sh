@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Run the KUnit suites of configs/msi.kunitconfig through
+# tools/testing/kunit/kunit.py on the test kernel (scripts/kernel.sh builds
+# it with that file, lockdep and KASAN): x86_64 under QEMU (TCG, 2 CPUs).  One PASS/FAIL line per test case; any splat in the
+# kernel log fails the run.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need_tree
+
+"$ROOT/scripts/kernel.sh"
+dir=$OUT/kunit
+mkdir -p "$dir"
+log=$dir/raw.log
+cd "$WT"
+info "kunit: running the suites in QEMU"
+set +e
+python3 tools/testing/kunit/kunit.py exec --arch=x86_64 \
+	--kunitconfig="$ROOT/configs/msi.kunitconfig" --build_dir="$KOUT" \
+	--qemu_args="-smp 2" --timeout="${KUNIT_TIMEOUT:-900}" \
+	--raw_output=all >"$log" 2>&1
+rc=$?
+set -e
+if [ "$rc" != 0 ] && ! grep -q 'KTAP version\|TAP version' "$log"; then
+	tail -n 40 "$log"
+	fail "kunit: test kernel did not boot (kunit.py exit $rc, log $log)"
+	exit 1
+fi
+
+python3 tools/testing/kunit/kunit.py parse --json="$dir/results.json" "$log" >"$dir/parsed.log" 2>&1 || true
+grep -E '^\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$dir/parsed.log" | tail -n 5 || true
+python3 - "$dir/results.json" >"$dir/cases.txt" <<'PY'
+import json, sys
+def walk(group, prefix):
+    for case in group.get("test_cases", []):
+        print(case["status"], prefix + case["name"])
+    for sub in group.get("sub_groups", []):
+        walk(sub, prefix + sub["name"] + ".")
+walk(json.load(open(sys.argv[1])), "")
+PY
+n=0
+while read -r status name; do
+	case "$status" in
+	PASS) pass "kunit: $name" ;;
+	SKIP) printf 'SKIP: kunit: %s\n' "$name" ;;
+	*) fail "kunit: $name ($status)" ;;
+	esac
+	n=$((n + 1))
+done <"$dir/cases.txt"
+[ "$n" -gt 0 ] || fail "kunit: no test case ran"
+
+if grep -Eq "$SPLATS" "$log"; then
+	grep -En "$SPLATS" "$log" | head -n 20
+	fail "kunit: kernel log has warnings or splats ($log)"
+else
+	pass "kunit: no warning, lockdep or KASAN report in the kernel log"
+fi
+[ "$FAILED" = 0 ]

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order of cost.  Each step prints PASS/FAIL lines;
+# the last line is "N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$BUILD"
+RESULTS=$BUILD/results.txt
+export RESULTS
+: >"$RESULTS"
+S=$ROOT/scripts
+
+# step NAME CMD...: run one step; a step that stops without saying FAIL
+# still counts as one failure.
+step() {
+	local name=$1 before
+	shift
+	info "$name"
+	before=$(grep -c '^FAIL' "$RESULTS" || true)
+	if ! "$@"; then
+		[ "$(grep -c '^FAIL' "$RESULTS" || true)" -gt "$before" ] ||
+			fail "$name: stopped with an error"
+		return 1
+	fi
+}
+
+summary() {
+	local p f
+	p=$(grep -c '^PASS' "$RESULTS" || true)
+	f=$(grep -c '^FAIL' "$RESULTS" || true)
+	echo
+	grep '^FAIL' "$RESULTS" || true
+	echo "$p passed, $f failed"
+	[ "$f" = 0 ]
+}
+trap summary EXIT
+
+start=$SECONDS
+step "install packages" "$S/deps.sh" || exit 1
+if step "apply the series" "$S/tree.sh"; then
+	pass "series: every patch applies to the base with git am"
+else
+	exit 1
+fi
+if step "export round trip" "$S/export.sh" --check; then
+	pass "series: patches/ is exactly what 'make export' writes"
+fi
+step "static checks" "$S/check.sh" || true
+step "KUnit" "$S/kunit.sh" || true
+if step "test kernel" "$S/kernel.sh"; then
+	step "boot test" "$S/boot.sh" || true
+fi
+info "make test took $((SECONDS - start))s"
