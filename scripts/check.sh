@@ -15,26 +15,27 @@ set -euo pipefail
 need_tree
 
 checkpatch() {
-	local p ignore glob type why
-	while read -r p; do
+	local c subject ignore glob type why out i=0
+	for c in $(series_commits); do
+		i=$((i + 1))
+		subject=$(git -C "$WT" log -1 --format=%s "$c")
 		ignore=
 		while read -r glob type why; do
 			case "$glob" in "#"* | "") continue ;; esac
 			[ -n "$why" ] || die "configs/checkpatch-exceptions: '$glob $type' has no justification"
 			# shellcheck disable=SC2254
-			case "$p" in $glob) ignore=${ignore:+$ignore,}$type ;; esac
+			case "$subject" in $glob) ignore=${ignore:+$ignore,}$type ;; esac
 		done <"$ROOT/configs/checkpatch-exceptions"
-		local out
 		out=$(cd "$WT" || exit
-			perl scripts/checkpatch.pl --strict ${ignore:+--ignore "$ignore"} \
-				"$ROOT/patches/$p" 2>&1) || true
+			git format-patch -1 --stdout "$c" |
+				perl scripts/checkpatch.pl --strict ${ignore:+--ignore "$ignore"} - 2>&1) || true
 		if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
-			pass "checkpatch --strict: $p"
+			pass "checkpatch --strict: patch $i: $subject"
 		else
 			grep -E '^(ERROR|WARNING|CHECK):' -A3 <<<"$out" | head -n 40
-			fail "checkpatch --strict: $p ($(grep '^total:' <<<"$out"))"
+			fail "checkpatch --strict: patch $i: $subject ($(grep '^total:' <<<"$out"))"
 		fi
-	done < <(series_patches)
+	done
 }
 
 maintainers() {
@@ -56,7 +57,7 @@ maintainers() {
 # Warnings of one compile, with line and column numbers dropped so that
 # base and patched can be compared.
 normalise() {
-	sed -E -e 's|^.*/build/check-tree/||' -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
+	sed -E -e 's|^.*check-tree/||' -e 's/:[0-9]+:[0-9]+:/:/' -e 's/:[0-9]+:/:/' |
 		grep -E 'warning|error' | sort || true
 }
 

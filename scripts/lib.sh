@@ -45,7 +45,7 @@ fail() {
 FAILED=0
 
 need_tree() {
-	[ -d "$WT/.git" ] || die "no work tree at $WT; run 'make tree' first"
+	[ -e "$WT/.git" ] || die "no work tree at $WT; run 'make tree' first"
 }
 
 # The detached worktree used for base and per-patch builds.
