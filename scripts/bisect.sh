@@ -6,13 +6,14 @@ set -euo pipefail
 need_tree
 out=$OUT/bisect
 check_tree
-git -C "$CHECK_WT" checkout -q --detach base
-WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
 i=0
 n=$(series_commits | wc -l)
 for c in $(series_commits); do
 	i=$((i + 1))
 	git -C "$CHECK_WT" checkout -q --detach "$c"
+	lenient=1
+	[ "$i" = "$n" ] && lenient=0
+	LENIENT=$lenient WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
 	subject=$(git -C "$WT" log -1 --format=%s "$c")
 	info "bisect: building patch $i/$n: $subject"
 	if "${KMAKE[@]}" -C "$CHECK_WT" O="$out" >"$out/build-$i.log" 2>&1; then

@@ -61,11 +61,24 @@ normalise() {
 		grep -E 'warning|error' | sort || true
 }
 
+# The C files to build at every patch: the touched ones, and those of the
+# test kernel that directly include a touched header.
+check_sources() {
+	local f h
+	touched_files | grep -E '\.c$' || true
+	for h in $(touched_files | grep -E '^include/.*\.h$' || true); do
+		h=${h#include/}
+		git -C "$WT" grep -l -F "#include <$h>" -- '*.c' | while read -r f; do
+			[ -f "$KOUT/${f%.c}.o" ] && echo "$f"
+		done
+	done
+}
+
 # Build the touched objects at every commit from base to HEAD in a separate
 # worktree; collect sparse and W=1 output at base and at HEAD.
 objects() {
 	local out=$OUT/check commits c i=0 n objs f srcs=() log
-	mapfile -t srcs < <(touched_files | grep -E '\.c$' || true)
+	mapfile -t srcs < <(check_sources | sort -u)
 	if [ ${#srcs[@]} -eq 0 ]; then
 		printf 'SKIP: sparse, W=1, per-patch builds: the series touches no C file\n'
 		return 0
@@ -75,9 +88,10 @@ objects() {
 	n=$((${#commits[@]} - 1))
 	for c in "${commits[@]}"; do
 		git -C "$CHECK_WT" checkout -q --detach "$c"
-		if [ "$c" = base ]; then
-			WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
-		fi
+		# Configure at every commit: Kconfig symbols come with patches.
+		lenient=1
+		[ "$i" = "$n" ] && lenient=0
+		LENIENT=$lenient WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
 		objs=()
 		for f in "${srcs[@]}"; do
 			[ -f "$CHECK_WT/$f" ] && objs+=("${f%.c}.o")

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev
 	cpio kmod rsync python3 ccache sparse qemu-system-x86 busybox-static
-	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck
+	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply
 )
 
 missing=()

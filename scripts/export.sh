@@ -8,6 +8,11 @@ need_tree
 
 [ -z "$(git -C "$WT" status --porcelain --untracked-files=no)" ] ||
 	die "work tree has uncommitted changes; commit them first"
+# Debian's top-level .gitignore ignores every new file, and builds go to
+# build/out, so any untracked file is a forgotten 'git add -f'.
+untracked=$(git -C "$WT" ls-files --others | head -n 5)
+[ -z "$untracked" ] ||
+	die "untracked files in the work tree (Debian's .gitignore hides them; use git add -f): $untracked"
 git -C "$WT" config branch.series.description >/dev/null ||
 	die "no cover letter text: git -C $WT branch --edit-description"
 n=$(git -C "$WT" rev-list --count base..HEAD)

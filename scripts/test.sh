@@ -44,9 +44,12 @@ fi
 if step "export round trip" "$S/export.sh" --check; then
 	pass "series: patches/ is exactly what 'make export' writes"
 fi
-step "static checks" "$S/check.sh" || true
-step "KUnit" "$S/kunit.sh" || true
+# The test kernel first: the static checks build the objects it has.
 if step "test kernel" "$S/kernel.sh"; then
+	step "static checks" "$S/check.sh" || true
+	step "KUnit" "$S/kunit.sh" || true
 	step "boot test" "$S/boot.sh" || true
+else
+	fail "test kernel: does not build; static checks, KUnit and boot test not run"
 fi
 info "make test took $((SECONDS - start))s"
