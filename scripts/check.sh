@@ -9,7 +9,9 @@
 #    and at the last patch sparse (C=2) and W=1 add no warning that the
 #    base does not have;
 #  - kernel-doc -none: no warning the base does not have (none at all for
-#    new files).
+#    new files);
+#  - make htmldocs for the touched Documentation/ directories: no warning
+#    the base does not have.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_tree
@@ -153,9 +155,46 @@ harness() {
 	fi
 }
 
+# Sphinx warnings of one docs build, without paths and line numbers.
+docs_warnings() {
+	grep -E 'WARNING|ERROR' "$1" | sed -E -e 's|^.*/Documentation/|Documentation/|' \
+		-e 's/:[0-9]+:/:/' | sort || true
+}
+
+# make htmldocs for the Documentation/ directories the series touches, at
+# the base and at the last patch: no new warning or error.
+htmldocs() {
+	local dirs d new
+	dirs=$(touched_files | sed -n 's|^Documentation/\([^/]*\)/.*\.rst$|\1|p' | sort -u | tr '\n' ' ')
+	if [ -z "$dirs" ]; then
+		printf 'SKIP: htmldocs: the series touches no documentation\n'
+		return 0
+	fi
+	check_tree
+	git -C "$CHECK_WT" checkout -q --detach base
+	for d in series base; do
+		local tree=$WT
+		[ "$d" = base ] && tree=$CHECK_WT
+		make -C "$tree" O="$OUT/docs-$d" SPHINXDIRS="${dirs% }" htmldocs \
+			>"$OUT/docs-$d.log" 2>&1 || {
+			tail -n 20 "$OUT/docs-$d.log"
+			fail "htmldocs ($d): the build failed (log $OUT/docs-$d.log)"
+			return 0
+		}
+	done
+	new=$(comm -13 <(docs_warnings "$OUT/docs-base.log") <(docs_warnings "$OUT/docs-series.log"))
+	if [ -z "$new" ]; then
+		pass "htmldocs: no new warning in Documentation/{${dirs% }}"
+	else
+		printf '%s\n' "$new"
+		fail "htmldocs: new warnings in Documentation/{${dirs% }}"
+	fi
+}
+
 harness
 checkpatch
 maintainers
 kerneldoc
 objects
+htmldocs
 [ "$FAILED" = 0 ]
