@@ -82,10 +82,5 @@ while IFS= read -r line; do
 done <"$RUN/console.txt"
 
 # Any splat fails the boot test, whatever the guest checks said.
-if grep -Eq "$SPLATS" "$RUN/console.txt"; then
-	grep -En "$SPLATS" "$RUN/console.txt" | head -n 20
-	fail "boot: kernel log has warnings or splats (see $RUN/console.txt)"
-else
-	pass "boot: no warning, lockdep, KASAN or kmemleak report in the kernel log"
-fi
+check_splats boot "$RUN/console.txt"
 [ "$FAILED" = 0 ]

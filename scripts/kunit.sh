@@ -48,10 +48,5 @@ while read -r status name; do
 done <"$dir/cases.txt"
 [ "$n" -gt 0 ] || fail "kunit: no test case ran"
 
-if grep -Eq "$SPLATS" "$log"; then
-	grep -En "$SPLATS" "$log" | head -n 20
-	fail "kunit: kernel log has warnings or splats ($log)"
-else
-	pass "kunit: no warning, lockdep or KASAN report in the kernel log"
-fi
+check_splats kunit "$log"
 [ "$FAILED" = 0 ]

@@ -29,6 +29,16 @@ KMAKE=(make -s -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
 # Kernel log lines that fail any test run.
 SPLATS='(WARNING:|BUG:|Oops|KASAN:|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Call Trace:)'
 
+# check_splats NAME LOG: one result for the kernel log LOG of check NAME.
+check_splats() {
+	if grep -Eq "$SPLATS" "$2"; then
+		grep -En "$SPLATS" "$2" | head -n 20
+		fail "$1: kernel log has warnings or splats ($2)"
+	else
+		pass "$1: no warning, lockdep, KASAN or kmemleak report in the kernel log"
+	fi
+}
+
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 info() { printf '==> %s\n' "$*" >&2; }
 
