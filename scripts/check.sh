@@ -85,7 +85,7 @@ objects() {
 		printf 'SKIP: sparse, W=1, per-patch builds: the series touches no C file\n'
 		return 0
 	fi
-	check_tree
+	check_tree "$CHECK_WT"
 	mapfile -t commits < <(echo base; series_commits)
 	n=$((${#commits[@]} - 1))
 	for c in "${commits[@]}"; do
@@ -170,7 +170,7 @@ htmldocs() {
 		printf 'SKIP: htmldocs: the series touches no documentation\n'
 		return 0
 	fi
-	check_tree
+	check_tree "$CHECK_WT"
 	git -C "$CHECK_WT" checkout -q --detach base
 	for d in series base; do
 		local tree=$WT

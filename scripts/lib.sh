@@ -58,11 +58,13 @@ need_tree() {
 	[ -e "$WT/.git" ] || die "no work tree at $WT; run 'make tree' first"
 }
 
-# The detached worktree used for base and per-patch builds.
+# check_tree [DIR]: a detached worktree (default $CHECK_WT) for base and
+# per-patch builds; make check and make bisect each have their own.
 check_tree() {
-	if [ ! -e "$CHECK_WT/.git" ]; then
+	local dir=${1:-$CHECK_WT}
+	if [ ! -e "$dir/.git" ]; then
 		git -C "$WT" worktree prune
-		git -C "$WT" worktree add -q --detach "$CHECK_WT" base
+		git -C "$WT" worktree add -q --detach "$dir" base
 	fi
 }
 
