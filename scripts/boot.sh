@@ -28,6 +28,8 @@ for d in vblk nvme; do
 done
 md5_of() { head -c $((CHECK_MB << 20)) "$1" | md5sum | cut -d' ' -f1; }
 
+# The second e1000e, at a fixed slot, is the dynamic MSI-X test device.
+DYN_SLOT=06
 cp /bin/busybox "$RUN/initramfs/bin/busybox"
 cp "$ROOT/guest/init" "$RUN/initramfs/init"
 cp "$ROOT/guest/udhcpc.sh" "$RUN/initramfs/etc/udhcpc.sh"
@@ -37,6 +39,7 @@ EXPECT_CPUS=2
 BLOB_MD5=$blob_md5
 BLOB_SIZE=$BLOB_SIZE
 DISK_CHECK_MB=$CHECK_MB
+DYN_ADDR=0000:00:$DYN_SLOT.0
 DEVICES="virtio-net:1af4:1000:net e1000e:8086:10d3:net virtio-blk:1af4:1001:blk:$(md5_of "$RUN/vblk.img") nvme:1b36:0010:blk:$(md5_of "$RUN/nvme.img")"
 CONF
 (cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUN/initramfs.cpio.gz"
@@ -51,6 +54,7 @@ timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-netdev "user,id=n1,net=10.0.3.0/24,tftp=$RUN/tftp" -device e1000e,netdev=n1 \
 	-drive "file=$RUN/vblk.img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
 	-drive "file=$RUN/nvme.img,if=none,id=d1,format=raw" -device nvme,drive=d1,serial=msitest \
+	-netdev "user,id=n2,restrict=on" -device "e1000e,netdev=n2,addr=$DYN_SLOT" \
 	</dev/null >"$RUN/console.log" 2>&1
 rc=$?
 set -e
