@@ -30,6 +30,8 @@ md5_of() { head -c $((CHECK_MB << 20)) "$1" | md5sum | cut -d' ' -f1; }
 
 # The second e1000e, at a fixed slot, is the dynamic MSI-X test device.
 DYN_SLOT=06
+# Hot-unplug cycles of the virtio-net behind the root port (bus 01).
+HP_CYCLES=${HP_CYCLES:-20}
 cp /bin/busybox "$RUN/initramfs/bin/busybox"
 cp "$ROOT/guest/init" "$RUN/initramfs/init"
 cp "$ROOT/guest/udhcpc.sh" "$RUN/initramfs/etc/udhcpc.sh"
@@ -40,13 +42,45 @@ BLOB_MD5=$blob_md5
 BLOB_SIZE=$BLOB_SIZE
 DISK_CHECK_MB=$CHECK_MB
 DYN_ADDR=0000:00:$DYN_SLOT.0
+HP_ADDR=0000:01:00.0
+HP_CYCLES=$HP_CYCLES
 DEVICES="virtio-net:1af4:1000:net e1000e:8086:10d3:net virtio-blk:1af4:1001:blk:$(md5_of "$RUN/vblk.img") nvme:1b36:0010:blk:$(md5_of "$RUN/nvme.img")"
 CONF
 (cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUN/initramfs.cpio.gz"
 
+# The guest asks for hot-unplug and hot-plug of the virtio-net behind the
+# PCIe root port with "MSITEST HOTPLUG del|add N" console lines; serve them
+# through the QEMU monitor until QEMU exits.
+MON=$RUN/monitor.sock
+HP_ADD="device_add virtio-net-pci,id=hp0,bus=hprp,netdev=n3"
+monitor() {
+	python3 - "$MON" "$1" <<-'PY'
+		import socket, sys, time
+		s = socket.socket(socket.AF_UNIX)
+		s.connect(sys.argv[1])
+		s.sendall(sys.argv[2].encode() + b"\n")
+		time.sleep(0.2)
+		s.close()
+	PY
+}
+hotplug_agent() {
+	local served=0 reqs
+	while kill -0 "$1" 2>/dev/null; do
+		mapfile -t reqs < <(grep -a -o 'MSITEST HOTPLUG [a-z]* [0-9]*' "$RUN/console.log" || true)
+		while [ "$served" -lt "${#reqs[@]}" ]; do
+			case "${reqs[$served]}" in
+			*" del "*) monitor "device_del hp0" ;;
+			*" add "*) monitor "$HP_ADD" ;;
+			esac
+			served=$((served + 1))
+		done
+		sleep 0.2
+	done
+}
+
 info "booting $KERNEL (TCG, -smp 2, timeout ${TIMEOUT}s)"
 set +e
-timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-M q35 -smp 2 -m 512M -nographic -no-reboot \
 	-kernel "$KERNEL" -initrd "$RUN/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.filter_glob=none.none rcupdate.rcu_cpu_stall_timeout=300" \
@@ -55,7 +89,13 @@ timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-drive "file=$RUN/vblk.img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
 	-drive "file=$RUN/nvme.img,if=none,id=d1,format=raw" -device nvme,drive=d1,serial=msitest \
 	-netdev "user,id=n2,restrict=on" -device "e1000e,netdev=n2,addr=$DYN_SLOT" \
-	</dev/null >"$RUN/console.log" 2>&1
+	-device pcie-root-port,id=hprp,chassis=1,slot=1 \
+	-netdev "user,id=n3,net=10.0.4.0/24,tftp=$RUN/tftp" -device "${HP_ADD#device_add }" \
+	-monitor "unix:$MON,server=on,wait=off" \
+	</dev/null >"$RUN/console.log" 2>&1 &
+qemu=$!
+hotplug_agent "$qemu"
+wait "$qemu"
 rc=$?
 set -e
 tr -d '\r' <"$RUN/console.log" >"$RUN/console.txt"

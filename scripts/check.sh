@@ -11,7 +11,8 @@
 #  - kernel-doc -none: no warning the base does not have (none at all for
 #    new files);
 #  - make htmldocs for the touched Documentation/ directories: no warning
-#    the base does not have.
+#    the base does not have;
+#  - the kernel builds with CONFIG_PCI_MSI=n (configs/nomsi.config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_tree
@@ -63,25 +64,36 @@ normalise() {
 		grep -E 'warning|error' | sort || true
 }
 
-# The C files to build at every patch: the touched ones, and those of the
-# test kernel that directly include a touched header.
-check_sources() {
+# The C files of the test kernel that directly include one of the headers
+# read from stdin (paths in the tree).
+includers() {
 	local f h
-	touched_files | grep -E '\.c$' || true
-	for h in $(touched_files | grep -E '^include/.*\.h$' || true); do
+	while read -r h; do
 		h=${h#include/}
-		git -C "$WT" grep -l -F "#include <$h>" -- '*.c' | while read -r f; do
-			[ -f "$KOUT/${f%.c}.o" ] && echo "$f"
+		{ git -C "$WT" grep -l -F "#include <$h>" -- '*.c' || true; } | while read -r f; do
+			if [ -f "$KOUT/${f%.c}.o" ]; then echo "$f"; fi
 		done
 	done
+}
+
+# The C files to build: the touched ones, and those of the test kernel that
+# directly include a touched header (all of them at the base and the last
+# patch, "all"; at another patch, the includers of the headers it touches).
+check_sources() {
+	touched_files | grep -E '\.c$' || true
+	if [ "$1" = all ]; then
+		touched_files
+	else
+		git -C "$WT" diff-tree --no-commit-id --name-only -r "$1"
+	fi | { grep -E '^include/.*\.h$' || true; } | includers
 }
 
 # Build the touched objects at every commit from base to HEAD in a separate
 # worktree; collect sparse and W=1 output at base and at HEAD.
 objects() {
-	local out=$OUT/check commits c i=0 n objs f srcs=() log
-	mapfile -t srcs < <(check_sources | sort -u)
-	if [ ${#srcs[@]} -eq 0 ]; then
+	local out=$OUT/check commits c i=0 n objs f srcs=() all=() log
+	mapfile -t all < <(check_sources all | sort -u)
+	if [ ${#all[@]} -eq 0 ]; then
 		printf 'SKIP: sparse, W=1, per-patch builds: the series touches no C file\n'
 		return 0
 	fi
@@ -94,6 +106,10 @@ objects() {
 		lenient=1
 		[ "$i" = "$n" ] && lenient=0
 		LENIENT=$lenient WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
+		srcs=("${all[@]}")
+		if [ "$c" != base ] && [ "$i" != "$n" ]; then
+			mapfile -t srcs < <(check_sources "$c" | sort -u)
+		fi
 		objs=()
 		for f in "${srcs[@]}"; do
 			[ -f "$CHECK_WT/$f" ] && objs+=("${f%.c}.o")
@@ -119,7 +135,7 @@ objects() {
 	local new
 	new=$(comm -13 "$out/warnings-base.txt" "$out/warnings-series.txt")
 	if [ -z "$new" ]; then
-		pass "sparse C=2 and W=1: no new warning in ${srcs[*]}"
+		pass "sparse C=2 and W=1: no new warning in ${#all[@]} files (${all[*]})"
 	else
 		printf '%s\n' "$new" | head -n 40
 		fail "sparse C=2 and W=1: $(wc -l <<<"$new") new warnings"
@@ -191,10 +207,25 @@ htmldocs() {
 	fi
 }
 
+# The kernel builds with PCI but without PCI/MSI (configs/nomsi.config):
+# the !CONFIG_PCI_MSI stubs of the series' PCI calls compile, and so do
+# PCI drivers which use MSI.
+nomsi() {
+	local out=$OUT/nomsi
+	"$ROOT/scripts/kconfig.sh" "$out" "$ROOT/configs/nomsi.config"
+	if "${KMAKE[@]}" -C "$WT" O="$out" W=1 >"$out/build.log" 2>&1; then
+		pass "build with CONFIG_PCI=y, CONFIG_PCI_MSI=n (e1000e, virtio-net, virtio-blk, nvme)"
+	else
+		grep -E 'error|Error' "$out/build.log" | head -n 20
+		fail "build with CONFIG_PCI_MSI=n failed (log $out/build.log)"
+	fi
+}
+
 harness
 checkpatch
 maintainers
 kerneldoc
 objects
 htmldocs
+nomsi
 [ "$FAILED" = 0 ]
