@@ -3,22 +3,46 @@
 # virtio-blk and nvme, let guest/init drive traffic through each of them,
 # and print the per-device MSI report.  Exits non-zero when the kernel does
 # not boot in time, a device has no vectors or any check fails.
+#
+# IOMMU=intel|amd: behind QEMU's intel-iommu or amd-iommu with interrupt
+# remapping: the per-device domains sit on the remapping domain.
+# KARCH=arm64: the arm64 kernel on QEMU virt (GICv3 + ITS), whose PCI/MSI
+# domain is not an MSI parent: devices keep the global domain of 6.1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KERNEL=${KERNEL:-$KOUT/arch/x86/boot/bzImage}
+KERNEL=${KERNEL:-$KIMAGE}
 TIMEOUT=${BOOT_TIMEOUT:-600}
-# IOMMU=intel: boot behind QEMU's intel-iommu with interrupt remapping,
-# where devices keep the global IR-PCI-MSI domains (no per-device domains).
 IOMMU=${IOMMU:-}
-RUN=$BUILD/boot${IOMMU:+-$IOMMU}
+NAME=boot${IOMMU:+-$IOMMU}
+[ "$KARCH" = x86_64 ] || NAME=boot-$KARCH
+RUN=$BUILD/$NAME
 DISK_MB=16
 CHECK_MB=8
 BLOB_SIZE=$((1024 * 1024))
 
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL; run 'make kernel' first"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run 'make deps'"
-[ -x /bin/busybox ] || die "/bin/busybox missing; run 'make deps' (busybox-static)"
+case "$KARCH" in
+x86_64)
+	QEMU=(qemu-system-x86_64 -M q35)
+	CONSOLE=ttyS0
+	BUSYBOX=/bin/busybox
+	# The per-device domains; the chip name of 6.1 in /proc/interrupts
+	MSI_DOMAIN=per-device
+	MSI_CHIP=PCI-MSI
+	;;
+arm64)
+	QEMU=(qemu-system-aarch64 -M "virt,gic-version=3,its=on" -cpu cortex-a57)
+	CONSOLE=ttyAMA0
+	BUSYBOX=$BUSYBOX_ARM64
+	# The ITS's global PCI/MSI domain and its chip
+	MSI_DOMAIN=global
+	MSI_CHIP=ITS-MSI
+	[ -z "$IOMMU" ] || die "IOMMU=$IOMMU: x86_64 only"
+	;;
+esac
+command -v "${QEMU[0]}" >/dev/null || die "${QEMU[0]} missing; run 'make deps'"
+[ -x "$BUSYBOX" ] || die "$BUSYBOX missing; run 'make deps'"
 
 rm -rf "$RUN"
 mkdir -p "$RUN/initramfs"/{bin,dev,etc,proc,sys,tmp} "$RUN/tftp"
@@ -32,7 +56,7 @@ done
 md5_of() { head -c $((CHECK_MB << 20)) "$1" | md5sum | cut -d' ' -f1; }
 
 # The second e1000e, at a fixed slot, is the dynamic MSI-X test device.
-DYN_SLOT=06
+DYN_SLOT=0a
 # Hot-unplug cycles of the virtio-net behind the root port (bus 01).
 HP_CYCLES=${HP_CYCLES:-20}
 iommu_dev=()
@@ -43,10 +67,17 @@ intel)
 	# DMA translation off: only interrupt remapping is under test
 	iommu_dev=(-device "intel-iommu,intremap=on")
 	iommu_args=" intel_iommu=off"
+	MSI_CHIP=IR-PCI-MSI
 	;;
-*) die "IOMMU=$IOMMU: only 'intel' is known" ;;
+amd)
+	# DMA translation passes through: interrupt remapping is under test
+	iommu_dev=(-device "amd-iommu,intremap=on")
+	iommu_args=" iommu=pt"
+	MSI_CHIP=IR-PCI-MSI
+	;;
+*) die "IOMMU=$IOMMU: 'intel' or 'amd'" ;;
 esac
-cp /bin/busybox "$RUN/initramfs/bin/busybox"
+cp "$BUSYBOX" "$RUN/initramfs/bin/busybox"
 cp "$ROOT/guest/init" "$RUN/initramfs/init"
 cp "$ROOT/guest/udhcpc.sh" "$RUN/initramfs/etc/udhcpc.sh"
 chmod +x "$RUN/initramfs/init" "$RUN/initramfs/etc/udhcpc.sh"
@@ -59,6 +90,8 @@ DYN_ADDR=0000:00:$DYN_SLOT.0
 HP_ADDR=0000:01:00.0
 HP_CYCLES=$HP_CYCLES
 IOMMU=$IOMMU
+MSI_DOMAIN=$MSI_DOMAIN
+MSI_CHIP=$MSI_CHIP
 DEVICES="virtio-net:1af4:1000:net e1000e:8086:10d3:net virtio-blk:1af4:1001:blk:$(md5_of "$RUN/vblk.img") nvme:1b36:0010:blk:$(md5_of "$RUN/nvme.img")"
 CONF
 (cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUN/initramfs.cpio.gz"
@@ -93,12 +126,12 @@ hotplug_agent() {
 	done
 }
 
-info "booting $KERNEL (TCG, -smp 2, ${IOMMU:-no} IOMMU, timeout ${TIMEOUT}s)"
+info "booting $KERNEL ($KARCH, TCG, -smp 2, ${IOMMU:-no} IOMMU, timeout ${TIMEOUT}s)"
 set +e
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-	-M q35 -smp 2 -m 512M -nographic -no-reboot "${iommu_dev[@]}" \
+timeout -k 10 "$TIMEOUT" "${QEMU[@]}" \
+	-smp 2 -m 512M -nographic -no-reboot "${iommu_dev[@]}" \
 	-kernel "$KERNEL" -initrd "$RUN/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.filter_glob=none.none rcupdate.rcu_cpu_stall_timeout=300$iommu_args" \
+	-append "console=$CONSOLE panic=-1 oops=panic loglevel=6 kunit.filter_glob=none.none rcupdate.rcu_cpu_stall_timeout=300$iommu_args" \
 	-netdev "user,id=n0,tftp=$RUN/tftp" -device virtio-net-pci,netdev=n0 \
 	-netdev "user,id=n1,net=10.0.3.0/24,tftp=$RUN/tftp" -device e1000e,netdev=n1 \
 	-drive "file=$RUN/vblk.img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
@@ -120,10 +153,10 @@ if ! grep -q '^MSITEST DONE' "$RUN/console.txt"; then
 	echo "---- console tail ----"
 	tail -n 40 "$RUN/console.txt"
 	echo "----------------------"
-	fail "boot${IOMMU:+-$IOMMU}: the kernel $why (full log: $RUN/console.txt)"
+	fail "$NAME: the kernel $why (full log: $RUN/console.txt)"
 	exit 1
 fi
-pass "boot${IOMMU:+-$IOMMU}: kernel booted and the guest checks ran"
+pass "$NAME: kernel booted and the guest checks ran"
 
 echo
 printf '%-13s %-10s %-12s %-5s %4s %-18s %10s  %s\n' \
@@ -135,11 +168,11 @@ echo
 
 while IFS= read -r line; do
 	case "$line" in
-	"MSITEST PASS: "*) pass "boot${IOMMU:+-$IOMMU}: ${line#MSITEST PASS: }" ;;
-	"MSITEST FAIL: "*) fail "boot${IOMMU:+-$IOMMU}: ${line#MSITEST FAIL: }" ;;
+	"MSITEST PASS: "*) pass "$NAME: ${line#MSITEST PASS: }" ;;
+	"MSITEST FAIL: "*) fail "$NAME: ${line#MSITEST FAIL: }" ;;
 	esac
 done <"$RUN/console.txt"
 
 # Any splat fails the boot test, whatever the guest checks said.
-check_splats "boot${IOMMU:+-$IOMMU}" "$RUN/console.txt"
+check_splats "$NAME" "$RUN/console.txt"
 [ "$FAILED" = 0 ]

@@ -7,9 +7,28 @@ BUILD=${BUILD:-$ROOT/build}
 WT=${WT:-$BUILD/linux}               # the kernel work tree (git, base + series)
 CHECK_WT=$BUILD/check-tree      # detached worktree for base/bisect builds
 OUT=$BUILD/out                  # O= build directories
-KOUT=$OUT/kernel                # the test kernel (boot test and KUnit)
-# Config fragments of every test kernel, applied on top of allnoconfig.
-KCONFIGS=("$ROOT/configs/boot.config" "$ROOT/configs/debug.config" "$ROOT/configs/msi.kunitconfig")
+# The test kernel (boot test and KUnit): x86_64, or with KARCH=arm64 the
+# cross-built arm64 kernel of the fallback boot. Config fragments on top of
+# allnoconfig.
+KARCH=${KARCH:-x86_64}
+case "$KARCH" in
+x86_64)
+	KOUT=$OUT/kernel
+	KIMAGE=$KOUT/arch/x86/boot/bzImage
+	KCONFIGS=("$ROOT/configs/boot.config" "$ROOT/configs/x86_64.config"
+		"$ROOT/configs/debug.config" "$ROOT/configs/msi.kunitconfig")
+	;;
+arm64)
+	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	KOUT=$OUT/kernel-arm64
+	KIMAGE=$KOUT/arch/arm64/boot/Image
+	KCONFIGS=("$ROOT/configs/boot.config" "$ROOT/configs/arm64.config"
+		"$ROOT/configs/debug.config")
+	;;
+*) printf 'error: KARCH=%s: x86_64 or arm64\n' "$KARCH" >&2; exit 1 ;;
+esac
+# busybox of the arm64 guest (scripts/deps.sh unpacks Debian's package)
+BUSYBOX_ARM64=$BUILD/deps/busybox-arm64/bin/busybox
 RESULTS=${RESULTS:-}            # file collecting PASS/FAIL lines (make test)
 
 BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
@@ -24,7 +43,7 @@ FIXED_DATE="2024-01-01T00:00:00+0000"
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 export KBUILD_BUILD_TIMESTAMP="$FIXED_DATE" KBUILD_BUILD_USER=msi KBUILD_BUILD_HOST=msi
-KMAKE=(make -s -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+KMAKE=(make -s -j"$JOBS" CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc")
 
 # Kernel log lines that fail any test run.
 SPLATS='(WARNING:|BUG:|Oops|KASAN:|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Call Trace:)'

@@ -49,9 +49,20 @@ if step "test kernel" "$S/kernel.sh"; then
 	step "static checks" "$S/check.sh" || true
 	step "KUnit" "$S/kunit.sh" || true
 	step "boot test" "$S/boot.sh" || true
-	# The fallback: devices behind interrupt remapping keep global domains
-	step "boot test behind interrupt remapping" env IOMMU=intel HP_CYCLES=3 "$S/boot.sh" || true
+	# Per-device domains on the interrupt remapping domains
+	step "boot test behind Intel interrupt remapping" env IOMMU=intel HP_CYCLES=3 "$S/boot.sh" || true
+	step "boot test behind AMD interrupt remapping" env IOMMU=amd HP_CYCLES=3 "$S/boot.sh" || true
 else
 	fail "test kernel: does not build; static checks, KUnit and boot test not run"
+fi
+# The fallback: an MSI domain which is not an MSI parent (arm64's ITS)
+if step "arm64 test kernel" env KARCH=arm64 "$S/kernel.sh"; then
+	# No hot-unplug there: 6.1's pciehp (native hotplug, the only kind
+	# on QEMU virt without UEFI) trips lockdep (reset_lock against
+	# pci_rescan_remove_lock) on the first removal, and the device does
+	# not come back; the ACPI hotplug of q35 is tested on x86_64.
+	step "boot test on arm64 (global PCI/MSI domain)" env KARCH=arm64 HP_CYCLES=0 "$S/boot.sh" || true
+else
+	fail "arm64 test kernel: does not build; fallback boot test not run"
 fi
 info "make test took $((SECONDS - start))s"
