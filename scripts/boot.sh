@@ -29,7 +29,6 @@ x86_64)
 	BUSYBOX=/bin/busybox
 	# The per-device domains; the chip name of 6.1 in /proc/interrupts
 	MSI_DOMAIN=per-device
-	MSI_CHIP=PCI-MSI
 	;;
 arm64)
 	QEMU=(qemu-system-aarch64 -M "virt,gic-version=3,its=on" -cpu cortex-a57)
@@ -67,16 +66,18 @@ intel)
 	# DMA translation off: only interrupt remapping is under test
 	iommu_dev=(-device "intel-iommu,intremap=on")
 	iommu_args=" intel_iommu=off"
-	MSI_CHIP=IR-PCI-MSI
 	;;
 amd)
 	# DMA translation passes through: interrupt remapping is under test
 	iommu_dev=(-device "amd-iommu,intremap=on")
 	iommu_args=" iommu=pt"
-	MSI_CHIP=IR-PCI-MSI
 	;;
 *) die "IOMMU=$IOMMU: 'intel' or 'amd'" ;;
 esac
+# Per-device domain names get the MSI parent's prefix: "IR-" for the
+# remapping domains. x86 keeps the chip names of 6.1: (IR-)PCI-MSI.
+MSI_PFX=${IOMMU:+IR-}
+[ "$KARCH" = x86_64 ] && MSI_CHIP=${MSI_PFX}PCI-MSI
 cp "$BUSYBOX" "$RUN/initramfs/bin/busybox"
 cp "$ROOT/guest/init" "$RUN/initramfs/init"
 cp "$ROOT/guest/udhcpc.sh" "$RUN/initramfs/etc/udhcpc.sh"
@@ -89,8 +90,8 @@ DISK_CHECK_MB=$CHECK_MB
 DYN_ADDR=0000:00:$DYN_SLOT.0
 HP_ADDR=0000:01:00.0
 HP_CYCLES=$HP_CYCLES
-IOMMU=$IOMMU
 MSI_DOMAIN=$MSI_DOMAIN
+MSI_PFX=$MSI_PFX
 MSI_CHIP=$MSI_CHIP
 DEVICES="virtio-net:1af4:1000:net e1000e:8086:10d3:net virtio-blk:1af4:1001:blk:$(md5_of "$RUN/vblk.img") nvme:1b36:0010:blk:$(md5_of "$RUN/nvme.img")"
 CONF
