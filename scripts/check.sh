@@ -44,7 +44,7 @@ checkpatch() {
 maintainers() {
 	local f out entry="IRQ MSI CORE AND PER-DEVICE MSI DOMAINS"
 	for f in kernel/irq/msi.c include/linux/msi.h drivers/pci/msi/msi.c \
-		kernel/irq/msi_kunit.c Documentation/core-api/msi.rst; do
+		kernel/irq/msi_kunit.c Documentation/core-api/msi.rst drivers/misc/edu_ims.c; do
 		# A one-line diff against the file works whether it exists yet or not.
 		printf -- '--- a/%s\n+++ b/%s\n@@ -1 +1 @@\n-a\n+b\n' "$f" "$f" >"$BUILD/maint.diff"
 		out=$(cd "$WT" || exit
