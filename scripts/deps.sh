@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the harness needs, if any are missing.
+# deps.sh PACKAGE...: also these (make bench: linux-source-6.12, gnuplot).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -8,6 +9,7 @@ PACKAGES=(
 	cpio kmod rsync python3 ccache sparse qemu-system-x86 busybox-static
 	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply
 	gcc-aarch64-linux-gnu qemu-system-arm
+	"$@"
 )
 
 missing=()
