@@ -58,7 +58,7 @@ static struct {
 	unsigned int	mem_domains;
 } msib;
 
-static const unsigned int msib_domids[2] = { MSI_DEFAULT_DOMAIN, MSIB_SECOND_DOMAIN };
+static const unsigned int msib_domids[2] = { MSIB_FIRST_DOMAIN, MSIB_SECOND_DOMAIN };
 
 /*
  * kallsyms_lookup_name() is not exported either; a kprobe on it tells its
@@ -415,11 +415,9 @@ static int msib_any(unsigned int h)
 	unsigned int rep;
 	int ret = 0;
 
-	if (!MSIB_HAS_DYN_MSIX)
-		return -EOPNOTSUPP;
 	if (!msib.pdev)
 		return -ENODEV;
-	if (!pci_msix_can_alloc_dyn(msib.pdev))
+	if (!msib_msix_can_alloc_dyn(msib.pdev))
 		return -EOPNOTSUPP;
 	if (!h || 2 * h > (unsigned int)pci_msix_vec_count(msib.pdev))
 		return -ERANGE;

@@ -27,6 +27,7 @@
 #define MSIB_UPSTREAM		1
 #define MSIB_KERNEL		"upstream"
 #define MSIB_DOMAINS		2
+#define MSIB_FIRST_DOMAIN	MSI_DEFAULT_DOMAIN
 #define MSIB_SECOND_DOMAIN	MSI_SECONDARY_DOMAIN
 #define MSIB_INSERT_SYM		"msi_domain_insert_msi_desc"
 #define MSIB_FREE_SYM		"msi_domain_free_msi_descs_range"
@@ -34,6 +35,7 @@
 #define MSIB_PATCHED		1
 #define MSIB_KERNEL		"patched"
 #define MSIB_DOMAINS		2
+#define MSIB_FIRST_DOMAIN	MSI_DEFAULT_DOMAIN
 #define MSIB_SECOND_DOMAIN	MSI_IMS_DOMAIN
 #define MSIB_INSERT_SYM		"msi_domain_insert_msi_desc"
 #define MSIB_FREE_SYM		"msi_domain_free_msi_descs_range"
@@ -41,6 +43,7 @@
 #define MSIB_BASE		1
 #define MSIB_KERNEL		"base"
 #define MSIB_DOMAINS		1
+#define MSIB_FIRST_DOMAIN	0
 #define MSIB_SECOND_DOMAIN	0
 #define MSIB_INSERT_SYM		"msi_add_msi_desc"
 #define MSIB_FREE_SYM		"msi_free_msi_descs_range"
@@ -127,7 +130,11 @@ static inline struct msi_desc *msib_next(struct device *dev, unsigned int domid)
 }
 
 #ifdef MSIB_BASE
-#define MSIB_HAS_DYN_MSIX	0
+static inline bool msib_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return false;
+}
+
 static inline int msib_msix_alloc_any(struct pci_dev *pdev)
 {
 	return -EOPNOTSUPP;
@@ -138,7 +145,11 @@ static inline int msib_msix_alloc_at(struct pci_dev *pdev, unsigned int index)
 	return -EOPNOTSUPP;
 }
 #else
-#define MSIB_HAS_DYN_MSIX	1
+static inline bool msib_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return pci_msix_can_alloc_dyn(pdev);
+}
+
 /* Dynamic MSI-X: allocate at @index. Return: the index or a -errno. */
 static inline int msib_msix_alloc_at(struct pci_dev *pdev, unsigned int index)
 {

@@ -66,4 +66,6 @@ if step "arm64 test kernel" env KARCH=arm64 "$S/kernel.sh"; then
 else
 	fail "arm64 test kernel: does not build; fallback boot test not run"
 fi
+# make bench is not part of make test; its module and guest are (QUICK sizes)
+step "benchmark module" "$S/bench.sh" smoke || true
 info "make test took $((SECONDS - start))s"
