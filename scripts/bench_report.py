@@ -214,7 +214,7 @@ def write_files(outdir, rows, kernels):
         f.write('"row" "patched/base" "patched/6.12"\n')
         for r in rows:
             rb, ru = r["patched_over_base"], r["patched_over_upstream"]
-            if rb is None and ru is None:
+            if (rb is None and ru is None) or r["unit"] == "nodes":
                 continue
             name = "%s %s" % (r["label"], r["n"] if r["n"] else "")
             f.write('"%s" %s %s\n' % (name.strip(),
@@ -225,7 +225,7 @@ def write_files(outdir, rows, kernels):
         print("no ratios (one kernel): no chart", file=sys.stderr)
         return
     script = """
-set terminal png size 1400,%d
+set terminal png size 1400,%d noenhanced
 set output '%s/bench.png'
 set title 'MSI store and MSI-X allocation: patched 6.1 relative to the 6.1 base and 6.12 (QEMU TCG, one run)'
 set style data histogram
