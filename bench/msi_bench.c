@@ -35,6 +35,7 @@
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -49,6 +50,9 @@ module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "repetitions of each timed command");
 
 struct msib_syms msib_syms;
+
+/* Serializes the commands: one benchmark at a time */
+static DEFINE_MUTEX(msib_lock);
 
 static struct {
 	struct device	*dev;		/* root device: the store benchmarks */
@@ -461,7 +465,9 @@ static ssize_t msib_ctl_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
+	mutex_lock(&msib_lock);
 	ret = msib_command(buf);
+	mutex_unlock(&msib_lock);
 	if (ret)
 		pr_err("command '%s': %d\n", strim(buf), ret);
 	return ret ? ret : count;
