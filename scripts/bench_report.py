@@ -210,6 +210,7 @@ def write_files(outdir, rows, kernels):
     # Chart: the two ratios per row that has one
     dat = outdir + "/bench-ratios.dat"
     n = 0
+    cols = []
     with open(dat, "w") as f:
         f.write('"row" "patched/base" "patched/6.12"\n')
         for r in rows:
@@ -221,6 +222,9 @@ def write_files(outdir, rows, kernels):
                                       "%.4f" % rb if rb is not None else "NaN",
                                       "%.4f" % ru if ru is not None else "NaN"))
             n += 1
+            for col, val in ((2, rb), (3, ru)):
+                if val is not None and col not in cols:
+                    cols.append(col)
     if not n:
         print("no ratios (one kernel): no chart", file=sys.stderr)
         return
@@ -238,8 +242,10 @@ set ylabel 'ratio (lower is better for the series)'
 set yrange [0:*]
 set grid ytics
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb 'black'
-plot '%s' using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3)
-""" % (600 + 8 * n, outdir, dat)
+plot %s
+""" % (600 + 8 * n, outdir, ", ".join(
+        "'%s' using %d:xtic(1) title columnheader(%d)" % (dat, c, c)
+        for c in sorted(cols)))
     with open(outdir + "/bench.gp", "w") as f:
         f.write(script)
     subprocess.run(["gnuplot", outdir + "/bench.gp"], check=True)
