@@ -95,18 +95,35 @@ static int msib_resolve(void)
 	return 0;
 }
 
-static void msib_time(const char *work, unsigned int n, unsigned int rep,
-		      unsigned long ops, u64 ns)
+/* Results of the two-domain runs carry a "2" after their name */
+static const char *msib_suffix(unsigned int ndom)
 {
-	pr_info("MSIBENCH kernel=%s work=%s n=%u rep=%u ops=%lu ns=%llu\n",
-		MSIB_KERNEL, work, n, rep, ops, ns);
+	return ndom == 2 ? "2" : "";
+}
+
+static void msib_time(const char *work, unsigned int ndom, unsigned int n,
+		      unsigned int rep, unsigned long ops, u64 ns)
+{
+	pr_info("MSIBENCH kernel=%s work=%s%s n=%u rep=%u ops=%lu ns=%llu\n",
+		MSIB_KERNEL, work, msib_suffix(ndom), n, rep, ops, ns);
 }
 
 /* A memory figure: bytes, or a count of xarray nodes */
-static void msib_mem_val(const char *what, unsigned int n, unsigned long val)
+static void msib_mem_val(const char *what, unsigned int ndom, unsigned int n,
+			 unsigned long val)
 {
-	pr_info("MSIBENCH kernel=%s mem=%s n=%u val=%lu\n",
-		MSIB_KERNEL, what, n, val);
+	pr_info("MSIBENCH kernel=%s mem=%s%s n=%u val=%lu\n",
+		MSIB_KERNEL, what, msib_suffix(ndom), n, val);
+}
+
+/* @n descriptors in each of @ndom domains: can the store take them? */
+static int msib_store_args(unsigned int n, unsigned int ndom)
+{
+	if (ndom > MSIB_DOMAINS)
+		return -EOPNOTSUPP;
+	if (!ndom || !n || n > MSI_MAX_INDEX + 1 || msib.mem_n)
+		return -EINVAL;
+	return 0;
 }
 
 /* Free 0..@n-1 of the first @ndom domains and check the store is empty */
@@ -153,10 +170,6 @@ static int msib_store_fill(unsigned int n, unsigned int ndom, u64 *ns)
 
 static int msib_store_rep(unsigned int n, unsigned int ndom, unsigned int rep)
 {
-	const char *ins = ndom == 1 ? "insert" : "insert2";
-	const char *lkp = ndom == 1 ? "lookup" : "lookup2";
-	const char *itr = ndom == 1 ? "iterate" : "iterate2";
-	const char *fre = ndom == 1 ? "free" : "free2";
 	unsigned long ops = (unsigned long)n * ndom, seen = 0;
 	struct device *dev = msib.dev;
 	struct msi_desc *desc;
@@ -167,14 +180,14 @@ static int msib_store_rep(unsigned int n, unsigned int ndom, unsigned int rep)
 	ret = msib_store_fill(n, ndom, &t);
 	if (ret)
 		return ret;
-	msib_time(ins, n, rep, ops, t);
+	msib_time("insert", ndom, n, rep, ops, t);
 
 	t = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		for (d = 0; d < ndom; d++)
 			msib_lookup(dev, msib_domids[d], i);
 	}
-	msib_time(lkp, n, rep, ops, ktime_get_ns() - t);
+	msib_time("lookup", ndom, n, rep, ops, ktime_get_ns() - t);
 
 	msi_lock_descs(dev);
 	t = ktime_get_ns();
@@ -190,7 +203,7 @@ static int msib_store_rep(unsigned int n, unsigned int ndom, unsigned int rep)
 		msib_store_free(n, ndom);
 		return -EIO;
 	}
-	msib_time(itr, n, rep, ops, t);
+	msib_time("iterate", ndom, n, rep, ops, t);
 
 	msi_lock_descs(dev);
 	t = ktime_get_ns();
@@ -198,19 +211,16 @@ static int msib_store_rep(unsigned int n, unsigned int ndom, unsigned int rep)
 		msib_free(dev, msib_domids[d], 0, n - 1);
 	t = ktime_get_ns() - t;
 	msi_unlock_descs(dev);
-	msib_time(fre, n, rep, ops, t);
+	msib_time("free", ndom, n, rep, ops, t);
 	return msib_store_free(n, ndom);
 }
 
 static int msib_store(unsigned int n, unsigned int ndom)
 {
 	unsigned int rep;
-	int ret = 0;
+	int ret;
 
-	if (ndom > MSIB_DOMAINS)
-		return -EOPNOTSUPP;
-	if (!n || n > MSI_MAX_INDEX + 1 || msib.mem_n)
-		return -EINVAL;
+	ret = msib_store_args(n, ndom);
 	for (rep = 0; rep < reps && !ret; rep++)
 		ret = msib_store_rep(n, ndom, rep);
 	return ret;
@@ -280,7 +290,6 @@ static long msib_node_allocs(void)
  */
 static int msib_mem(unsigned int n, unsigned int ndom)
 {
-	const char *tag = ndom == 1 ? "descs" : "descs2";
 	struct device *dev = msib.dev;
 	unsigned long bytes = 0;
 	struct msi_desc *desc;
@@ -290,10 +299,9 @@ static int msib_mem(unsigned int n, unsigned int ndom)
 	u64 t;
 	int ret;
 
-	if (ndom > MSIB_DOMAINS)
-		return -EOPNOTSUPP;
-	if (!n || n > MSI_MAX_INDEX + 1 || msib.mem_n)
-		return -EINVAL;
+	ret = msib_store_args(n, ndom);
+	if (ret)
+		return ret;
 	/* Twice: the first reading may set up the sysfs files' dentries */
 	before = msib_node_allocs();
 	before = msib_node_allocs();
@@ -307,7 +315,7 @@ static int msib_mem(unsigned int n, unsigned int ndom)
 	msib.mem_domains = ndom;
 	if (after < 0)
 		return after;
-	msib_mem_val(ndom == 1 ? "nodes" : "nodes2", n, after - before);
+	msib_mem_val("nodes", ndom, n, after - before);
 
 	msi_lock_descs(dev);
 	for (d = 0; d < ndom; d++) {
@@ -315,13 +323,13 @@ static int msib_mem(unsigned int n, unsigned int ndom)
 		     desc = msib_next(dev, msib_domids[d]))
 			bytes += ksize(desc);
 	}
-	msib_mem_val(tag, n, bytes);
+	msib_mem_val("descs", ndom, n, bytes);
 	xa = msib_store_xa(dev);
 	if (xa) {
 		rcu_read_lock();
 		bytes = msib_nodes(xa, xa_head(xa));
 		rcu_read_unlock();
-		msib_mem_val(ndom == 1 ? "walked-nodes" : "walked-nodes2", n, bytes);
+		msib_mem_val("walked-nodes", ndom, n, bytes);
 	}
 	msi_unlock_descs(dev);
 	return 0;
@@ -340,9 +348,9 @@ static int msib_mem_free(void)
 
 static int msib_sizes(void)
 {
-	msib_mem_val("sizeof-msi_desc", 0, sizeof(struct msi_desc));
+	msib_mem_val("sizeof-msi_desc", 1, 0, sizeof(struct msi_desc));
 	/* The slab object holding the devres node and the device data */
-	msib_mem_val("devdata-slab", 0, ksize(msib.dev->msi.data));
+	msib_mem_val("devdata-slab", 1, 0, ksize(msib.dev->msi.data));
 	return 0;
 }
 
@@ -367,8 +375,8 @@ static int msib_e2e(unsigned int n)
 		tf = ktime_get_ns();
 		pci_free_irq_vectors(pdev);
 		tf = ktime_get_ns() - tf;
-		msib_time("e2e-alloc", n, rep, n, t);
-		msib_time("e2e-free", n, rep, n, tf);
+		msib_time("e2e-alloc", 1, n, rep, n, t);
+		msib_time("e2e-free", 1, n, rep, n, tf);
 	}
 	return 0;
 }
@@ -407,7 +415,7 @@ static int msib_any_rep(unsigned int h, unsigned int rep)
 		ret = idx < 0 ? idx : -EIO;
 		goto out;
 	}
-	msib_time("any", h, rep, h, t);
+	msib_time("any", 1, h, rep, h, t);
 	ret = 0;
 out:
 	pci_free_irq_vectors(pdev);
