@@ -2,13 +2,14 @@
 # See README.md.  Every target installs what it needs.
 S := scripts
 
-.PHONY: help run test bench deps tree export kernel kunit boot check bisect clean
+.PHONY: help run test bench deps tree export rebase kernel kunit boot check bisect clean
 
 help:
 	@echo "make run      build the patched kernel, boot it in QEMU, print the MSI report"
 	@echo "make test     everything CI checks"
 	@echo "make tree     base + series as git commits in build/linux"
 	@echo "make export   write build/linux's commits back to patches/"
+	@echo "make rebase   move the pinned base (and bench peer) to the newest Debian revision"
 	@echo "make bench    benchmark: 6.1 base, patched 6.1 and 6.12 side by side (QUICK=1: small)"
 	@echo "make kunit | boot | check | bisect   the parts of 'make test'"
 
@@ -29,6 +30,9 @@ tree: deps
 
 export:
 	$(S)/export.sh
+
+rebase:
+	$(S)/rebase.sh
 
 kernel: tree
 	$(S)/kernel.sh

@@ -22,7 +22,6 @@ set -euo pipefail
 QUICK=${QUICK:-0}
 ICOUNT=${ICOUNT:-1}
 BENCH=$BUILD/bench
-UP_TARBALL=/usr/src/linux-source-6.12.tar.xz
 UP_WT=$BUILD/linux-6.12
 UP_PATCH=$ROOT/bench/linux-6.12-secondary-domain.patch
 BASE_WT=$BUILD/bench-base
@@ -48,21 +47,23 @@ tree_of() {
 	esac
 }
 
-# Debian's 6.12 as a git tree: one commit, then the bench patch.
+# Debian's 6.12 (the pinned revision) as a git tree: one commit, then
+# the bench patch.
 prepare_upstream() {
 	local stamp=$UP_WT/.git/bench-stamp want
-	want=$(sha256sum "$UP_TARBALL" "$UP_PATCH" | sha256sum | cut -d' ' -f1)
+	verify_pin "$PEER_PKG"
+	want=$(sha256sum "$PEER_TARBALL" "$UP_PATCH" | sha256sum | cut -d' ' -f1)
 	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
-	info "unpacking $UP_TARBALL"
+	info "unpacking $PEER_TARBALL"
 	rm -rf "$UP_WT"
 	mkdir -p "$UP_WT"
-	tar -C "$UP_WT" --strip-components=1 -xf "$UP_TARBALL"
+	tar -C "$UP_WT" --strip-components=1 -xf "$PEER_TARBALL"
 	git -C "$UP_WT" init -q -b bench
 	git -C "$UP_WT" config user.name "$TEAM_NAME"
 	git -C "$UP_WT" config user.email "$TEAM_EMAIL"
 	git -C "$UP_WT" add -A -f .
 	GIT_AUTHOR_DATE=$FIXED_DATE GIT_COMMITTER_DATE=$FIXED_DATE \
-		git -C "$UP_WT" commit -q -m "Linux $(make -s -C "$UP_WT" kernelversion) (Debian linux-source-6.12)"
+		git -C "$UP_WT" commit -q -m "Linux $(make -s -C "$UP_WT" kernelversion) (Debian $PEER_PKG $PEER_DEB_VERSION)"
 	git -C "$UP_WT" am -q "$UP_PATCH" || die "$UP_PATCH does not apply"
 	echo "$want" >"$stamp"
 }
@@ -154,7 +155,7 @@ fi
 if [ "$QUICK" = 1 ]; then
 	"$ROOT/scripts/deps.sh" gnuplot-nox
 else
-	"$ROOT/scripts/deps.sh" gnuplot-nox linux-source-6.12
+	"$ROOT/scripts/deps.sh" gnuplot-nox "$PEER_PKG"
 fi
 start=$(date +%s)
 for k in "${KERNELS[@]}"; do

@@ -1,24 +1,54 @@
 #!/usr/bin/env bash
-# Install the Debian packages the harness needs, if any are missing.
+# Install the Debian packages the harness needs, if any are missing, and
+# exactly the source package versions pinned in the file pins.
 # deps.sh PACKAGE...: also these (make bench: linux-source-6.12, gnuplot).
+#
+# A pinned package is installed at its pinned version (downgraded if a
+# newer one is installed) and its tarball must have the pinned sha256.  If
+# the archive no longer offers that version, or the tarball differs, this
+# stops before anything is unpacked: only 'make rebase' moves a pin.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES=(
-	linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev
-	cpio kmod rsync python3 ccache sparse qemu-system-x86 busybox-static
+	build-essential flex bison bc libelf-dev libssl-dev
+	cpio kmod rsync python3 ccache sparse coccinelle qemu-system-x86 busybox-static
 	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply
 	gcc-aarch64-linux-gnu qemu-system-arm
-	"$@"
 )
+PINNED=("$BASE_PKG")
+for p in "$@"; do
+	if is_pinned "$p"; then PINNED+=("$p"); else PACKAGES+=("$p"); fi
+done
+
+[ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+	[ "$updated" = 1 ] && return 0
+	"${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
+	updated=1
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing+=("$p")
+	[ -n "$(installed_version "$p")" ] || missing+=("$p")
 done
-[ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo)
-export DEBIAN_FRONTEND=noninteractive
+
+# Pinned packages not at their pinned version: the archive must offer it.
+# Whenever apt installs anything, the pinned versions are named with it
+# (apt may otherwise upgrade a pinned package along with others).
+pins=()
+for p in "${PINNED[@]}"; do
+	want=$(pin_field "$p" version)
+	pins+=("$p=$want")
+	[ "$(installed_version "$p")" = "$want" ] && continue
+	apt_update
+	offered=$(archive_versions "$p")
+	grep -qxF -- "$want" <<<"$offered" ||
+		die "$p is pinned to $want (file pins), which the archive does not offer; it has: $(paste -sd' ' <<<"${offered:-nothing}"). $REBASE_HINT"
+	missing+=("$p=$want")
+done
 
 # The arm64 guest's busybox: Debian's busybox-static for arm64, unpacked
 # under build/ (not installed: it would replace the host's).
@@ -28,8 +58,9 @@ arm64_busybox() {
 	info "fetching busybox-static:arm64"
 	dpkg --print-foreign-architectures | grep -qx arm64 || {
 		"${SUDO[@]}" dpkg --add-architecture arm64
-		"${SUDO[@]}" apt-get update -q || die "apt-get update failed"
+		updated=0
 	}
+	apt_update
 	mkdir -p "$dir"
 	(cd "$dir" && apt-get download -q busybox-static:arm64 2>/dev/null) ||
 		die "apt-get could not download busybox-static:arm64"
@@ -40,18 +71,17 @@ arm64_busybox() {
 
 if [ ${#missing[@]} -eq 0 ]; then
 	info "all packages present"
-	arm64_busybox
-	exit 0
+else
+	info "installing: ${missing[*]}"
+	apt_update
+	"${SUDO[@]}" apt-get install -y -q --no-install-recommends --allow-downgrades \
+		"${missing[@]}" "${pins[@]}" ||
+		die "apt-get could not install: ${missing[*]}"
+	for p in "${PACKAGES[@]}"; do
+		[ -n "$(installed_version "$p")" ] || die "package $p is still missing after apt-get install"
+	done
 fi
-
-info "installing: ${missing[*]}"
-"${SUDO[@]}" apt-get update -q || die "apt-get update failed"
-if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-	die "apt-get could not install: ${missing[*]}"
-fi
-for p in "${missing[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		die "package $p is still missing after apt-get install"
+for p in "${PINNED[@]}"; do
+	verify_pin "$p"
 done
-[ -f "$BASE_TARBALL" ] || die "$BASE_PKG is installed but $BASE_TARBALL is missing"
 arm64_busybox

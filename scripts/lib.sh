@@ -31,9 +31,13 @@ esac
 BUSYBOX_ARM64=$BUILD/deps/busybox-arm64/bin/busybox
 RESULTS=${RESULTS:-}            # file collecting PASS/FAIL lines (make test)
 
-BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
-BASE_PKG=linux-source-6.1
-BASE_VERSION=6.1.192            # what the series is developed against
+# The pinned Debian source packages (base and benchmark peer): ../pins
+# (scripts/rebase.sh points PINS at the candidate pins while it tries them)
+PINS=${PINS:-$ROOT/pins}
+# shellcheck source=../pins
+. "$PINS"
+BASE_TARBALL=/usr/src/$BASE_PKG.tar.xz
+PEER_TARBALL=/usr/src/$PEER_PKG.tar.xz
 
 # Identity used for the base commit and for commits made by the scripts.
 TEAM_NAME="Per-device MSI team"
@@ -81,6 +85,11 @@ need_tree() {
 # per-patch builds; make check and make bisect each have their own.
 check_tree() {
 	local dir=${1:-$CHECK_WT}
+	# A worktree of an earlier work tree (make tree made the base anew)
+	# is stale: make it again.
+	if [ -e "$dir/.git" ] && ! git -C "$dir" rev-parse -q --verify base >/dev/null 2>&1; then
+		rm -rf "$dir"
+	fi
 	if [ ! -e "$dir/.git" ]; then
 		git -C "$WT" worktree prune
 		git -C "$WT" worktree add -q --detach "$dir" base
@@ -114,4 +123,61 @@ series_stamp() {
 	local files
 	mapfile -t files < <(series_patches)
 	(cd "$ROOT/patches" && cat series "${files[@]}") | sha256sum | cut -d' ' -f1
+}
+
+# Pinned source packages: pin_field PKG version|sha256|tarball.
+pin_field() {
+	local pkg=$1 field=$2
+	case "$pkg:$field" in
+	"$BASE_PKG:version") echo "$BASE_DEB_VERSION" ;;
+	"$BASE_PKG:sha256") echo "$BASE_SHA256" ;;
+	"$BASE_PKG:tarball") echo "$BASE_TARBALL" ;;
+	"$PEER_PKG:version") echo "$PEER_DEB_VERSION" ;;
+	"$PEER_PKG:sha256") echo "$PEER_SHA256" ;;
+	"$PEER_PKG:tarball") echo "$PEER_TARBALL" ;;
+	*) return 1 ;;
+	esac
+}
+
+is_pinned() { pin_field "$1" version >/dev/null; }
+
+# The installed version of a package, empty if it is not installed.
+installed_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+		sed -n 's/^install ok installed //p'
+}
+
+# The versions of a package the configured archives offer, newest first.
+archive_versions() {
+	apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+		sort -u | sort -r -V
+}
+
+# The newest version of a package the archives offer.
+newest_version() {
+	local v best=
+	for v in $(archive_versions "$1"); do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	echo "$best"
+}
+
+# How to move a pin; part of every message about one.
+REBASE_HINT="'make rebase' moves the pins to the newest revisions the archive offers (re-applies and re-exports the series, checks the benchmark patch)"
+
+# verify_pin PKG: the pinned version of PKG is installed and its tarball has
+# the pinned checksum; otherwise stop, saying what differs.
+verify_pin() {
+	local pkg=$1 want have tarball sum
+	want=$(pin_field "$pkg" version)
+	tarball=$(pin_field "$pkg" tarball)
+	have=$(installed_version "$pkg")
+	[ "$have" = "$want" ] ||
+		die "$pkg is pinned to $want (file pins) but ${have:-no version} is installed; 'make deps' installs the pinned one"
+	[ -f "$tarball" ] || die "$pkg $want is installed but $tarball is missing"
+	sum=$(sha256sum "$tarball" | cut -d' ' -f1)
+	[ "$sum" = "$(pin_field "$pkg" sha256)" ] ||
+		die "$tarball of $pkg $want has sha256 $sum, the pin (file pins) says $(pin_field "$pkg" sha256): the archive's package is not the one the series was tested on; $REBASE_HINT"
 }

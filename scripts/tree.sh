@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the git work tree: the base (Debian's linux-source-6.1) as one
+# Build the git work tree: the pinned base (file pins) as one
 # commit tagged 'base', then one commit per patch of patches/series.
 #
 # The tree is only rebuilt when patches/ changed since it was applied.  If
@@ -10,28 +10,37 @@ set -euo pipefail
 
 STAMP=$WT/.git/msi-series-stamp
 
-make_base() {
-	local tmp=$BUILD/linux.unpack
-	[ -f "$BASE_TARBALL" ] || die "$BASE_TARBALL not found (run 'make deps')"
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	info "unpacking $BASE_TARBALL"
-	tar -C "$tmp" --strip-components=1 -xf "$BASE_TARBALL"
-	local ver
-	ver=$(make -s -C "$tmp" kernelversion)
-	[ "$ver" = "$BASE_VERSION" ] ||
-		info "warning: base is $ver, the series was developed against $BASE_VERSION"
+# Is the work tree's base commit the pinned tarball?
+base_is_pinned() {
+	[ -f "$WT/.git/msi-base-sha256" ] && [ "$(cat "$WT/.git/msi-base-sha256")" = "$BASE_SHA256" ]
+}
+
+# unpack_base DIR: the pinned base tarball as a git tree in DIR, one commit
+# tagged 'base' (the same tarball always gives the same commit).
+unpack_base() {
+	local dir=$1 ver
+	verify_pin "$BASE_PKG"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	info "unpacking $BASE_TARBALL ($BASE_PKG $BASE_DEB_VERSION)"
+	tar -C "$dir" --strip-components=1 -xf "$BASE_TARBALL"
+	ver=$(make -s -C "$dir" kernelversion)
 	info "committing the base ($ver)"
-	git -C "$tmp" init -q -b series
-	git -C "$tmp" config user.name "$TEAM_NAME"
-	git -C "$tmp" config user.email "$TEAM_EMAIL"
-	git -C "$tmp" config core.autocrlf false
-	git -C "$tmp" add -A -f .
+	git -C "$dir" init -q -b series
+	git -C "$dir" config user.name "$TEAM_NAME"
+	git -C "$dir" config user.email "$TEAM_EMAIL"
+	git -C "$dir" config core.autocrlf false
+	git -C "$dir" add -A -f .
 	GIT_AUTHOR_DATE=$FIXED_DATE GIT_COMMITTER_DATE=$FIXED_DATE \
-		git -C "$tmp" commit -q -m "Linux $ver (Debian $BASE_PKG)"
-	git -C "$tmp" tag base
+		git -C "$dir" commit -q -m "Linux $ver (Debian $BASE_PKG $BASE_DEB_VERSION)"
+	git -C "$dir" tag base
+	echo "$BASE_SHA256" >"$dir/.git/msi-base-sha256"
+}
+
+make_base() {
+	unpack_base "$BUILD/linux.unpack"
 	rm -rf "$WT"
-	mv "$tmp" "$WT"
+	mv "$BUILD/linux.unpack" "$WT"
 }
 
 # The cover letter's subject and body become the branch description, which
@@ -58,7 +67,7 @@ apply_series() {
 	git -C "$WT" clean -q -f -d -x
 	rm -f "$STAMP"
 	for p in $(series_patches); do
-		if ! git -C "$WT" am -q --committer-date-is-author-date "$ROOT/patches/$p" >"$BUILD/am.log" 2>&1; then
+		if ! git -C "$WT" am -q -3 --committer-date-is-author-date "$ROOT/patches/$p" >"$BUILD/am.log" 2>&1; then
 			cat "$BUILD/am.log" >&2
 			git -C "$WT" am --abort >/dev/null 2>&1 || true
 			git -C "$WT" checkout -q -f -B series base
@@ -70,9 +79,8 @@ apply_series() {
 	info "work tree $WT: base + $(git -C "$WT" rev-list --count base..HEAD) patches"
 }
 
+# apply_series only runs when the tree is at the base it was made from.
 mkdir -p "$BUILD"
-[ -d "$WT/.git" ] || make_base
-
 want=$(series_stamp)
 if [ -f "$STAMP" ]; then
 	read -r have head <"$STAMP"
@@ -84,9 +92,13 @@ if [ -f "$STAMP" ]; then
 				die "work tree has commits not exported to patches/: run 'make export' (or FORCE=1 to discard them)"
 			die "work tree has unexported work and patches/ differ: export or FORCE=1 make tree"
 		fi
-	elif [ "$have" = "$want" ]; then
+	elif [ "$have" = "$want" ] && base_is_pinned; then
 		info "work tree is up to date with patches/"
 		exit 0
 	fi
+fi
+if ! base_is_pinned; then
+	[ -d "$WT/.git" ] && info "the work tree's base is not the pinned $BASE_PKG $BASE_DEB_VERSION: making it anew"
+	make_base
 fi
 apply_series
