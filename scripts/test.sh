@@ -11,12 +11,17 @@ S=$ROOT/scripts
 
 # step NAME CMD...: run one step; a step that stops without saying FAIL
 # still counts as one failure.
+# Each step's time goes to build/times.txt (README's per-step table).
+TIMES=$BUILD/times.txt
+: >"$TIMES"
 step() {
-	local name=$1 before
+	local name=$1 before t0=$SECONDS rc=0
 	shift
 	info "$name"
 	before=$(grep -c '^FAIL' "$RESULTS" || true)
-	if ! "$@"; then
+	"$@" || rc=$?
+	printf '%5d s  %s\n' $((SECONDS - t0)) "$name" | tee -a "$TIMES" >&2
+	if [ "$rc" != 0 ]; then
 		[ "$(grep -c '^FAIL' "$RESULTS" || true)" -gt "$before" ] ||
 			fail "$name: stopped with an error"
 		return 1
