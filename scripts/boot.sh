@@ -188,6 +188,13 @@ while IFS= read -r line; do
 	esac
 done <"$RUN/console.txt"
 
+# How long each part of the guest's test took (guest uptime, seconds)
+sed -n 's/^MSITEST PHASE //p' "$RUN/console.txt" |
+	awk -v name="$NAME" 'NR > 1 { printf "%s: %-9s %6.1f s\n", name, p, $2 - t } { p = $1; t = $2 }
+		END { if (NR) printf "%s: booted in %.1f s, guest total %.1f s\n", name, first, t }
+		NR == 1 { first = $2 }' >"$RUN/phases.txt"
+cat "$RUN/phases.txt" >&2
+
 # Any splat fails the boot test, whatever the guest checks said.
 check_splats "$NAME" "$RUN/console.txt"
 [ "$FAILED" = 0 ]

@@ -7,11 +7,14 @@
 #  - get_maintainer.pl names the MSI entry for the MSI core files;
 #  - every patch builds the objects the series touches (CI bisect check),
 #    and at the last patch sparse (C=2) and W=1 add no warning that the
-#    base does not have;
+#    base does not have (sparse and W=1 run at the base and the last
+#    patch only);
 #  - kernel-doc -none: no warning the base does not have (none at all for
 #    new files);
 #  - make htmldocs for the touched Documentation/ directories: no warning
 #    the base does not have;
+#  - make coccicheck MODE=report on the touched C files and headers: no
+#    report the base does not have;
 #  - the kernel builds with CONFIG_PCI_MSI=n (configs/nomsi.config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -116,9 +119,13 @@ objects() {
 		done
 		log=$out/build-$i.log
 		rm -f "${objs[@]/#/$out/}"
+		# sparse and W=1 at the base and the last patch (compared
+		# below); a plain build of the objects at the patches between
+		checks=()
+		[ "$c" = base ] || [ "$i" = "$n" ] && checks=(C=2 W=1)
 		if [ ${#objs[@]} -eq 0 ]; then
 			:
-		elif "${KMAKE[@]}" -C "$CHECK_WT" O="$out" C=2 W=1 "${objs[@]}" >"$log" 2>&1; then
+		elif "${KMAKE[@]}" -C "$CHECK_WT" O="$out" "${checks[@]}" "${objs[@]}" >"$log" 2>&1; then
 			[ "$c" = base ] || pass "patch $i/$n builds: ${objs[*]}"
 		else
 			tail -n 30 "$log"
@@ -221,11 +228,68 @@ nomsi() {
 	fi
 }
 
-harness
-checkpatch
-maintainers
-kerneldoc
-objects
-htmldocs
-nomsi
+# Coccinelle's report (make coccicheck MODE=report, every semantic patch
+# of scripts/coccinelle) on the C files and headers the series touches, at
+# the base and at the last patch: no report the base does not have.
+# coccicheck takes a directory (M=): the touched files are copied to one,
+# with the headers of their directories for local includes; only reports
+# on the touched files count.
+cocci_reports() {
+	local tree=$1 src=$2 log=$3 f d
+	rm -rf "$src"
+	mkdir -p "$src"
+	while read -r f; do
+		[ -f "$tree/$f" ] || continue
+		d=${f%/*}
+		mkdir -p "$src/$d"
+		# Local headers; <...> headers are found through the tree's -I
+		case "$d" in
+		include/* | arch/*/include/*) ;;
+		*) cp "$tree/$d"/*.h "$src/$d/" 2>/dev/null || true ;;
+		esac
+		cp "$tree/$f" "$src/$f"
+		echo "$f" >>"$src.files"
+	done < <(touched_files | grep -E '\.[ch]$')
+	# A canary with a known report (scripts/coccinelle/misc/semicolon.cocci)
+	# proves spatch looked at the files
+	printf 'int cocci_canary(int a)\n{\n\tif (a) {\n\t\ta++;\n\t};\n\treturn a;\n}\n' >"$src/cocci-canary.c"
+	make -C "$tree" -s coccicheck MODE=report M="$src" J="$JOBS" >"$log" 2>&1 || return 1
+	grep -q "^$src/cocci-canary.c:5:.*Unneeded semicolon" "$log" || {
+		echo "no report on $src/cocci-canary.c: spatch checked nothing" >>"$log"
+		return 1
+	}
+	# Reports on the touched files, without line and column numbers
+	grep -F "$src/" "$log" | sed -E -e "s|^$src/||" -e 's/:[0-9]+:[0-9]+(-[0-9]+)?:/:/' |
+		grep -E "^($(paste -sd'|' "$src.files")):" | sort || true
+}
+
+coccicheck() {
+	local dir=$OUT/cocci new
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	check_tree "$CHECK_WT"
+	git -C "$CHECK_WT" checkout -q --detach base
+	if ! cocci_reports "$CHECK_WT" "$dir/base" "$dir/base.log" >"$dir/base.txt" ||
+		! cocci_reports "$WT" "$dir/series" "$dir/series.log" >"$dir/series.txt"; then
+		grep -hv '^/usr/bin/spatch' "$dir"/*.log | tail -n 20
+		fail "coccicheck: spatch failed or checked nothing (logs in $dir)"
+		return 0
+	fi
+	new=$(comm -13 "$dir/base.txt" "$dir/series.txt")
+	if [ -z "$new" ]; then
+		pass "coccicheck MODE=report: no new report in $(wc -l <"$dir/series.files") touched files ($(wc -l <"$dir/base.txt") reports at the base, $(wc -l <"$dir/series.txt") in the series)"
+	else
+		printf '%s\n' "$new"
+		fail "coccicheck MODE=report: $(wc -l <<<"$new") new reports (logs in $dir)"
+	fi
+}
+
+timed "  shellcheck" harness
+timed "  checkpatch" checkpatch
+timed "  get_maintainer" maintainers
+timed "  kernel-doc" kerneldoc
+timed "  coccicheck" coccicheck
+timed "  per-patch builds, sparse, W=1" objects
+timed "  htmldocs" htmldocs
+timed "  PCI_MSI=n build" nomsi
 [ "$FAILED" = 0 ]

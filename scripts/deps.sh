@@ -12,7 +12,9 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential flex bison bc libelf-dev libssl-dev
-	cpio kmod rsync python3 ccache sparse coccinelle qemu-system-x86 busybox-static
+	cpio kmod rsync python3 ccache sparse qemu-system-x86 busybox-static
+	# make coccicheck; ocamlopt for its OCaml-scripted semantic patches
+	coccinelle ocaml-nox
 	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply
 	gcc-aarch64-linux-gnu qemu-system-arm
 )

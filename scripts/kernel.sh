@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build the x86_64 test kernel from the work tree: allnoconfig
-# plus configs/boot.config, x86_64.config, debug.config and msi.kunitconfig.
+# plus configs/boot.config, x86_64.config, debug.config, kasan.config and
+# msi.kunitconfig.
 # The same kernel boots the device test (scripts/boot.sh) and runs the KUnit
 # suites (scripts/kunit.sh), so each change costs one build.
 # KARCH=arm64: the arm64 kernel of the fallback boot (boot.config,

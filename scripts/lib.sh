@@ -16,7 +16,8 @@ x86_64)
 	KOUT=$OUT/kernel
 	KIMAGE=$KOUT/arch/x86/boot/bzImage
 	KCONFIGS=("$ROOT/configs/boot.config" "$ROOT/configs/x86_64.config"
-		"$ROOT/configs/debug.config" "$ROOT/configs/msi.kunitconfig")
+		"$ROOT/configs/debug.config" "$ROOT/configs/kasan.config"
+		"$ROOT/configs/msi.kunitconfig")
 	;;
 arm64)
 	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
@@ -60,6 +61,18 @@ check_splats() {
 	else
 		pass "$1: no warning, lockdep, KASAN or kmemleak report in the kernel log"
 	fi
+}
+
+# timed NAME CMD...: run CMD, then print how long it took (and add it to
+# $TIMES, build/times.txt under make test); CMD's status is returned.
+TIMES=${TIMES:-}
+timed() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	printf '%5d s  %s\n' $((SECONDS - t0)) "$name" >&2
+	[ -z "$TIMES" ] || printf '%5d s  %s\n' $((SECONDS - t0)) "$name" >>"$TIMES"
+	return "$rc"
 }
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
