@@ -152,11 +152,10 @@ if [ "${1:-}" = smoke ]; then
 	fi
 	exit 0
 fi
-if [ "$QUICK" = 1 ]; then
-	"$ROOT/scripts/deps.sh" gnuplot-nox
-else
-	"$ROOT/scripts/deps.sh" gnuplot-nox "$PEER_PKG"
-fi
+case " ${KERNELS[*]} " in
+*" upstream "*) "$ROOT/scripts/deps.sh" gnuplot-nox "$PEER_PKG" ;;
+*) "$ROOT/scripts/deps.sh" gnuplot-nox ;;
+esac
 start=$(date +%s)
 for k in "${KERNELS[@]}"; do
 	prepare "$k"

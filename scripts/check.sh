@@ -7,8 +7,8 @@
 #  - get_maintainer.pl names the MSI entry for the MSI core files;
 #  - every patch builds the objects the series touches (CI bisect check),
 #    and at the last patch sparse (C=2) and W=1 add no warning that the
-#    base does not have (sparse and W=1 run at the base and the last
-#    patch only);
+#    base does not have (sparse runs at the base and the last patch
+#    only);
 #  - kernel-doc -none: no warning the base does not have (none at all for
 #    new files);
 #  - make htmldocs for the touched Documentation/ directories: no warning
@@ -119,10 +119,10 @@ objects() {
 		done
 		log=$out/build-$i.log
 		rm -f "${objs[@]/#/$out/}"
-		# sparse and W=1 at the base and the last patch (compared
-		# below); a plain build of the objects at the patches between
-		checks=()
-		[ "$c" = base ] || [ "$i" = "$n" ] && checks=(C=2 W=1)
+		# sparse at the base and the last patch (compared below),
+		# W=1 at every patch
+		checks=(W=1)
+		if [ "$c" = base ] || [ "$i" = "$n" ]; then checks+=(C=2); fi
 		if [ ${#objs[@]} -eq 0 ]; then
 			:
 		elif "${KMAKE[@]}" -C "$CHECK_WT" O="$out" "${checks[@]}" "${objs[@]}" >"$log" 2>&1; then
@@ -233,10 +233,13 @@ nomsi() {
 # the base and at the last patch: no report the base does not have.
 # coccicheck takes a directory (M=): the touched files are copied to one,
 # with the headers of their directories for local includes; only reports
-# on the touched files count.
+# on the touched files count.  Each copy ends with a canary function that
+# scripts/coccinelle/misc/semicolon.cocci reports: every file must have
+# its canary report, or spatch did not get through it.
+CANARY='int cocci_canary(int a)\n{\n\tif (a) {\n\t\ta++;\n\t};\n\treturn a;\n}\n'
 cocci_reports() {
-	local tree=$1 src=$2 log=$3 f d
-	rm -rf "$src"
+	local tree=$1 src=$2 log=$3 f d n missing=0
+	rm -rf "$src" "$src.files" "$src.canaries"
 	mkdir -p "$src"
 	while read -r f; do
 		[ -f "$tree/$f" ] || continue
@@ -248,19 +251,26 @@ cocci_reports() {
 		*) cp "$tree/$d"/*.h "$src/$d/" 2>/dev/null || true ;;
 		esac
 		cp "$tree/$f" "$src/$f"
+		n=$(wc -l <"$src/$f")
+		# shellcheck disable=SC2059
+		printf "\n$CANARY" >>"$src/$f"
 		echo "$f" >>"$src.files"
+		echo "$f:$((n + 6)):" >>"$src.canaries"
 	done < <(touched_files | grep -E '\.[ch]$')
-	# A canary with a known report (scripts/coccinelle/misc/semicolon.cocci)
-	# proves spatch looked at the files
-	printf 'int cocci_canary(int a)\n{\n\tif (a) {\n\t\ta++;\n\t};\n\treturn a;\n}\n' >"$src/cocci-canary.c"
 	make -C "$tree" -s coccicheck MODE=report M="$src" J="$JOBS" >"$log" 2>&1 || return 1
-	grep -q "^$src/cocci-canary.c:5:.*Unneeded semicolon" "$log" || {
-		echo "no report on $src/cocci-canary.c: spatch checked nothing" >>"$log"
-		return 1
-	}
-	# Reports on the touched files, without line and column numbers
-	grep -F "$src/" "$log" | sed -E -e "s|^$src/||" -e 's/:[0-9]+:[0-9]+(-[0-9]+)?:/:/' |
-		grep -E "^($(paste -sd'|' "$src.files")):" | sort || true
+	# Reports on the touched files, the canaries' apart
+	grep -F "$src/" "$log" | sed -E -e "s|^$src/||" -e 's/(:[0-9]+):[0-9]+(-[0-9]+)?:/\1:/' |
+		grep -E "^($(paste -sd'|' "$src.files")):" >"$src.reports" || true
+	while read -r f; do
+		grep -q "^$f Unneeded semicolon" "$src.reports" || {
+			echo "no canary report for ${f%%:*}: spatch did not get through it" >>"$log"
+			missing=1
+		}
+	done <"$src.canaries"
+	[ "$missing" = 0 ] || return 1
+	# Without the canaries and line numbers
+	grep -vFf <(sed 's/$/ Unneeded semicolon/' "$src.canaries") "$src.reports" |
+		sed -E 's/^([^:]+):[0-9]+:/\1:/' | sort || true
 }
 
 coccicheck() {
@@ -272,24 +282,25 @@ coccicheck() {
 	if ! cocci_reports "$CHECK_WT" "$dir/base" "$dir/base.log" >"$dir/base.txt" ||
 		! cocci_reports "$WT" "$dir/series" "$dir/series.log" >"$dir/series.txt"; then
 		grep -hv '^/usr/bin/spatch' "$dir"/*.log | tail -n 20
-		fail "coccicheck: spatch failed or checked nothing (logs in $dir)"
+		fail "coccicheck: spatch failed or did not get through a file (logs in $dir)"
 		return 0
 	fi
 	new=$(comm -13 "$dir/base.txt" "$dir/series.txt")
 	if [ -z "$new" ]; then
-		pass "coccicheck MODE=report: no new report in $(wc -l <"$dir/series.files") touched files ($(wc -l <"$dir/base.txt") reports at the base, $(wc -l <"$dir/series.txt") in the series)"
+		pass "coccicheck MODE=report: no new report in $(wc -l <"$dir/series.files") touched files, each one's canary reported ($(wc -l <"$dir/base.txt") reports at the base, $(wc -l <"$dir/series.txt") in the series)"
 	else
 		printf '%s\n' "$new"
 		fail "coccicheck MODE=report: $(wc -l <<<"$new") new reports (logs in $dir)"
 	fi
 }
 
-timed "  shellcheck" harness
-timed "  checkpatch" checkpatch
-timed "  get_maintainer" maintainers
-timed "  kernel-doc" kerneldoc
-timed "  coccicheck" coccicheck
-timed "  per-patch builds, sparse, W=1" objects
-timed "  htmldocs" htmldocs
-timed "  PCI_MSI=n build" nomsi
+# Called directly (set -e holds inside them), each one timed.
+t=$SECONDS; harness; lap "  shellcheck" "$t"
+t=$SECONDS; checkpatch; lap "  checkpatch" "$t"
+t=$SECONDS; maintainers; lap "  get_maintainer" "$t"
+t=$SECONDS; kerneldoc; lap "  kernel-doc" "$t"
+t=$SECONDS; coccicheck; lap "  coccicheck" "$t"
+t=$SECONDS; objects; lap "  per-patch builds, sparse, W=1" "$t"
+t=$SECONDS; htmldocs; lap "  htmldocs" "$t"
+t=$SECONDS; nomsi; lap "  PCI_MSI=n build" "$t"
 [ "$FAILED" = 0 ]

@@ -37,8 +37,9 @@ RESULTS=${RESULTS:-}            # file collecting PASS/FAIL lines (make test)
 PINS=${PINS:-$ROOT/pins}
 # shellcheck source=../pins
 . "$PINS"
-BASE_TARBALL=/usr/src/$BASE_PKG.tar.xz
-PEER_TARBALL=/usr/src/$PEER_PKG.tar.xz
+# (scripts/rebase.sh tries a downloaded tarball before installing it)
+BASE_TARBALL=${BASE_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
+PEER_TARBALL=${PEER_TARBALL:-/usr/src/$PEER_PKG.tar.xz}
 
 # Identity used for the base commit and for commits made by the scripts.
 TEAM_NAME="Per-device MSI team"
@@ -63,16 +64,22 @@ check_splats() {
 	fi
 }
 
-# timed NAME CMD...: run CMD, then print how long it took (and add it to
-# $TIMES, build/times.txt under make test); CMD's status is returned.
+# timed NAME CMD...: run a command, then print how long it took (and add
+# it to $TIMES, build/times.txt under make test); its status is returned.
+# For shell functions that rely on set -e use lap instead.
 TIMES=${TIMES:-}
 timed() {
 	local name=$1 t0=$SECONDS rc=0
 	shift
 	"$@" || rc=$?
-	printf '%5d s  %s\n' $((SECONDS - t0)) "$name" >&2
-	[ -z "$TIMES" ] || printf '%5d s  %s\n' $((SECONDS - t0)) "$name" >>"$TIMES"
+	lap "$name" "$t0"
 	return "$rc"
+}
+
+# lap NAME T0: print (and record) the seconds since T0 ($SECONDS).
+lap() {
+	printf '%5d s  %s\n' $((SECONDS - $2)) "$1" >&2
+	[ -z "$TIMES" ] || printf '%5d s  %s\n' $((SECONDS - $2)) "$1" >>"$TIMES"
 }
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -156,7 +163,7 @@ is_pinned() { pin_field "$1" version >/dev/null; }
 
 # The installed version of a package, empty if it is not installed.
 installed_version() {
-	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+	{ dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } |
 		sed -n 's/^install ok installed //p'
 }
 
@@ -181,16 +188,19 @@ newest_version() {
 REBASE_HINT="'make rebase' moves the pins to the newest revisions the archive offers (re-applies and re-exports the series, checks the benchmark patch)"
 
 # verify_pin PKG: the pinned version of PKG is installed and its tarball has
-# the pinned checksum; otherwise stop, saying what differs.
+# the pinned checksum (a tarball given in BASE_TARBALL / PEER_TARBALL, as
+# rebase.sh does, only the checksum); otherwise stop, saying what differs.
 verify_pin() {
 	local pkg=$1 want have tarball sum
 	want=$(pin_field "$pkg" version)
 	tarball=$(pin_field "$pkg" tarball)
-	have=$(installed_version "$pkg")
-	[ "$have" = "$want" ] ||
-		die "$pkg is pinned to $want (file pins) but ${have:-no version} is installed; 'make deps' installs the pinned one"
-	[ -f "$tarball" ] || die "$pkg $want is installed but $tarball is missing"
+	if [ "$tarball" = "/usr/src/$pkg.tar.xz" ]; then
+		have=$(installed_version "$pkg")
+		[ "$have" = "$want" ] ||
+			die "$pkg is pinned to $want (file pins) but ${have:-no version} is installed; 'make deps' installs the pinned one"
+	fi
+	[ -f "$tarball" ] || die "$pkg $want: $tarball is missing"
 	sum=$(sha256sum "$tarball" | cut -d' ' -f1)
 	[ "$sum" = "$(pin_field "$pkg" sha256)" ] ||
-		die "$tarball of $pkg $want has sha256 $sum, the pin (file pins) says $(pin_field "$pkg" sha256): the archive's package is not the one the series was tested on; $REBASE_HINT"
+		die "$tarball ($pkg $want) has sha256 $sum, but the pin (file pins) says $(pin_field "$pkg" sha256): it is not the tarball the series was tested on. Reinstall it (apt-get install --reinstall $pkg=$want); if the archive's $pkg $want itself changed, that is a new base: find out why before moving the pin"
 }

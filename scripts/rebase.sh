@@ -2,25 +2,28 @@
 # make rebase: move the pins (file pins) to the newest revisions of the
 # Debian source packages the archive offers, on purpose.
 #
-#  - the base (linux-source-6.1): install the newest revision, unpack it
-#    as the base commit of a scratch work tree, apply the series to it
-#    (naming any patch that no longer applies), and only if every patch
-#    applies: make it the work tree, re-export patches/ (the cover
-#    letter's base-commit and the Debian revision it names) and update
-#    the pin;
-#  - the benchmark's peer (linux-source-6.12): install the newest
-#    revision and check bench/linux-6.12-secondary-domain.patch applies.
+# Everything is tried before anything changes:
+#  1. the benchmark's peer (linux-source-6.12): download the newest
+#     revision and check that bench/linux-6.12-secondary-domain.patch
+#     applies to it;
+#  2. the base (linux-source-6.1): download the newest revision, unpack it
+#     as the base commit of a scratch work tree and apply the series,
+#     naming any patch that no longer applies.
+# Only when both work: re-export patches/ from the scratch tree (its
+# base-commit, and the revision the cover letter names), make it the work
+# tree, write the new pins, install the new packages.  Otherwise pins,
+# patches/, build/linux and the installed packages stay as they were.
 #
-# A pin is only changed when everything it needs worked; otherwise the
-# pins, patches/ and the work tree are left as they were.
-# rebase.sh [BASE_VERSION]: move the base to that revision instead.
+# rebase.sh [BASE_VERSION]: move the base to that revision, even an older
+# one (without it, a newest revision older than the pin is refused).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+DL=$BUILD/rebase
 SCRATCH=$BUILD/linux.rebase
-CANDIDATE=$BUILD/pins.rebase
+CANDIDATE=$DL/pins
 PEER_PATCH=$ROOT/bench/linux-6.12-secondary-domain.patch
 
 # The work tree must hold nothing that patches/ does not.
@@ -32,85 +35,117 @@ if [ -d "$WT/.git" ] && [ -f "$WT/.git/msi-series-stamp" ]; then
 	fi
 fi
 
-"${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
-
-# install PKG VERSION: that revision of a pinned package; prints its sha256.
-install() {
-	"${SUDO[@]}" apt-get install -y -q --no-install-recommends --allow-downgrades \
-		"$1=$2" >"$BUILD/rebase-apt.log" 2>&1 || {
-		cat "$BUILD/rebase-apt.log" >&2
-		die "apt-get could not install $1=$2"
-	}
-	sha256sum "$(pin_field "$1" tarball)" | cut -d' ' -f1
-}
-
-# set_pin FILE KEY VALUE
-set_pin() {
-	sed -i "s|^$2=.*|$2=$3|" "$1"
-	grep -qxF "$2=$3" "$1" || die "could not set $2 in $1"
-}
-
-mkdir -p "$BUILD"
-cp "$PINS" "$CANDIDATE"
-moved=()
-
-# The base
-old=$BASE_DEB_VERSION
-new=${1:-$(newest_version "$BASE_PKG")}
-[ -n "$new" ] || die "the archive offers no $BASE_PKG"
-if [ "$new" = "$old" ] && [ "$(installed_version "$BASE_PKG")" = "$old" ]; then
-	info "$BASE_PKG: already at $old, the newest the archive offers"
-else
-	info "$BASE_PKG: $old -> $new"
-	sum=$(install "$BASE_PKG" "$new")
-	set_pin "$CANDIDATE" BASE_DEB_VERSION "$new"
-	set_pin "$CANDIDATE" BASE_SHA256 "$sum"
-	rm -rf "$SCRATCH"
-	old_commit=$(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")
-	if ! PINS=$CANDIDATE WT=$SCRATCH "$ROOT/scripts/tree.sh"; then
-		rm -rf "$SCRATCH"
-		die "the series does not apply to $BASE_PKG $new (above); pins, patches/ and build/linux are unchanged ($BASE_PKG $new stays installed until 'make deps' puts back $old)"
+# target PKG OLD [VERSION]: the revision to move PKG to.
+target() {
+	local new=${3:-$(newest_version "$1")}
+	[ -n "$new" ] || die "the archive offers no $1"
+	if [ -z "${3:-}" ] && dpkg --compare-versions "$new" lt "$2"; then
+		die "the newest $1 the archive offers, $new, is older than the pin $2 (is the security archive missing from the apt sources?); name a version to go back on purpose"
 	fi
-	# The cover letter names the Debian revision of its base.
-	desc=$(git -C "$SCRATCH" config branch.series.description)
-	git -C "$SCRATCH" config branch.series.description "${desc//"$old"/"$new"}"
-	PINS=$CANDIDATE WT=$SCRATCH "$ROOT/scripts/export.sh"
-	rm -rf "$WT"
-	mv "$SCRATCH" "$WT"
-	git -C "$WT" worktree prune
-	moved+=("$BASE_PKG $old -> $new, base-commit $old_commit -> $(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")")
+	echo "$new"
+}
+
+# fetch PKG VERSION: that revision's tarball, downloaded (not installed)
+# to $DL/PKG.tar.xz; prints its sha256.
+fetch() {
+	local deb
+	rm -f "$DL/$1"_*.deb "$DL/$1.tar.xz"
+	(cd "$DL" && apt-get download -q "$1=$2" >/dev/null 2>&1) || die "apt-get could not download $1=$2"
+	deb=$(ls "$DL/$1"_*.deb)
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$1.tar.xz" >"$DL/$1.tar.xz" ||
+		die "no /usr/src/$1.tar.xz in $deb"
+	sha256sum "$DL/$1.tar.xz" | cut -d' ' -f1
+}
+
+# moves PKG OLD NEW SUM OLDSUM: is there anything to move? Same version
+# with another tarball is not a move but a changed archive: stop.
+moves() {
+	[ "$2" != "$3" ] && return 0
+	[ "$4" = "$5" ] ||
+		die "the archive's $1 $2 has sha256 $4, the pin says $5: the same version with another tarball; nothing moved, find out why first"
+	info "$1: already at $2, the newest the archive offers"
+	return 1
+}
+
+# set_pin KEY VALUE: in the candidate pins
+set_pin() {
+	sed -i "s|^$1=.*|$1=$2|" "$CANDIDATE"
+	grep -qxF "$1=$2" "$CANDIDATE" || die "could not set $1 in $CANDIDATE"
+}
+
+rm -rf "$DL"
+mkdir -p "$DL"
+cp "$PINS" "$CANDIDATE"
+"${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
+moved=() install=()
+
+# 1. The benchmark's peer: the bench patch must apply (only the files it
+# touches are unpacked).
+peer_old=$PEER_DEB_VERSION
+peer_new=$(target "$PEER_PKG" "$peer_old")
+sum=$(fetch "$PEER_PKG" "$peer_new")
+if moves "$PEER_PKG" "$peer_old" "$peer_new" "$sum" "$PEER_SHA256"; then
+	info "$PEER_PKG: trying $peer_new"
+	tmp=$DL/peer
+	mkdir -p "$tmp"
+	git -C "$tmp" init -q
+	mapfile -t files < <(git -C "$tmp" apply --numstat "$PEER_PATCH" | cut -f3)
+	[ ${#files[@]} -gt 0 ] || die "$PEER_PATCH touches no file?"
+	tar -C "$tmp" --strip-components=1 -xf "$DL/$PEER_PKG.tar.xz" --wildcards "${files[@]/#/*/}"
+	git -C "$tmp" apply --check "$PEER_PATCH" ||
+		die "$PEER_PATCH does not apply to $PEER_PKG $peer_new (above); nothing moved"
+	set_pin PEER_DEB_VERSION "$peer_new"
+	set_pin PEER_SHA256 "$sum"
+	moved+=("$PEER_PKG $peer_old -> $peer_new (the bench patch applies)")
+	install+=("$PEER_PKG=$peer_new")
 fi
 
-# The benchmark's peer: the bench patch must apply to the new revision.
-old=$PEER_DEB_VERSION
-new=$(newest_version "$PEER_PKG")
-[ -n "$new" ] || die "the archive offers no $PEER_PKG"
-if [ "$new" = "$old" ] && [ "$(installed_version "$PEER_PKG")" = "$old" ]; then
-	info "$PEER_PKG: already at $old, the newest the archive offers"
-else
-	info "$PEER_PKG: $old -> $new"
-	sum=$(install "$PEER_PKG" "$new")
-	tmp=$BUILD/peer.rebase
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	# Only the files the patch touches
-	mapfile -t files < <(git apply --numstat "$PEER_PATCH" | cut -f3)
-	tar -C "$tmp" --strip-components=1 -xf "$PEER_TARBALL" --wildcards "${files[@]/#/*/}"
-	if ! (cd "$tmp" && git apply --check "$PEER_PATCH"); then
-		rm -rf "$tmp"
-		die "$PEER_PATCH does not apply to $PEER_PKG $new; the pin stays at $old"
+# 2. The base: the whole series must apply, in a scratch work tree.
+base_old=$BASE_DEB_VERSION
+base_new=$(target "$BASE_PKG" "$base_old" "${1:-}")
+sum=$(fetch "$BASE_PKG" "$base_new")
+if moves "$BASE_PKG" "$base_old" "$base_new" "$sum" "$BASE_SHA256"; then
+	info "$BASE_PKG: trying $base_new"
+	set_pin BASE_DEB_VERSION "$base_new"
+	set_pin BASE_SHA256 "$sum"
+	rm -rf "$SCRATCH"
+	if ! BASE_TARBALL=$DL/$BASE_PKG.tar.xz PINS=$CANDIDATE WT=$SCRATCH "$ROOT/scripts/tree.sh"; then
+		rm -rf "$SCRATCH"
+		die "the series does not apply to $BASE_PKG $base_new (above); nothing moved"
 	fi
-	rm -rf "$tmp"
-	set_pin "$CANDIDATE" PEER_DEB_VERSION "$new"
-	set_pin "$CANDIDATE" PEER_SHA256 "$sum"
-	moved+=("$PEER_PKG $old -> $new (bench patch applies)")
+	# The cover letter names the base's version and Debian revision.
+	desc=$(git -C "$SCRATCH" config branch.series.description)
+	grep -qF "$base_old" <<<"$desc" ||
+		info "warning: the cover letter does not name $base_old; check what it says of the base"
+	desc=${desc//"$base_old"/"$base_new"}
+	if [ -d "$WT/.git" ]; then
+		kv_old=$(make -s -C "$WT" kernelversion) kv_new=$(make -s -C "$SCRATCH" kernelversion)
+		desc=${desc//"Linux $kv_old"/"Linux $kv_new"}
+	fi
+	git -C "$SCRATCH" config branch.series.description "$desc"
+	moved+=("$BASE_PKG $base_old -> $base_new")
+	install+=("$BASE_PKG=$base_new")
 fi
 
 if [ ${#moved[@]} -eq 0 ]; then
 	info "nothing to move"
-else
-	cp "$CANDIDATE" "$PINS"
-	for m in "${moved[@]}"; do info "moved: $m"; done
-	info "now: make test, then commit pins and patches/"
+	exit 0
 fi
-rm -f "$CANDIDATE"
+# Everything worked: patches/, the work tree and the pins move together.
+old_commit=$(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")
+if [ -d "$SCRATCH/.git" ]; then
+	PINS=$CANDIDATE WT=$SCRATCH "$ROOT/scripts/export.sh"
+	rm -rf "$WT"
+	mv "$SCRATCH" "$WT"
+	git -C "$WT" worktree prune
+fi
+cp "$CANDIDATE" "$PINS"
+for m in "${moved[@]}"; do info "moved: $m"; done
+info "base-commit: $old_commit -> $(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")"
+git -C "$ROOT" diff --stat -- pins patches/ >&2 || true
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends --allow-downgrades "${install[@]}" \
+	>"$DL/apt.log" 2>&1 || {
+	tail -n 20 "$DL/apt.log"
+	die "the pins moved but apt-get could not install ${install[*]}: 'make deps' installs them"
+}
+info "installed ${install[*]}; review 'git diff patches/', run make test, commit pins and patches/"

@@ -11,7 +11,7 @@ S=$ROOT/scripts
 
 # step NAME CMD...: run one step; a step that stops without saying FAIL
 # still counts as one failure.
-# Each step's time goes to build/times.txt (README's per-step table).
+# Each step's time goes to build/times.txt.
 TIMES=$BUILD/times.txt
 export TIMES
 : >"$TIMES"
@@ -30,6 +30,7 @@ step() {
 
 summary() {
 	local p f
+	[ -z "${arm64_pid:-}" ] || kill "$arm64_pid" 2>/dev/null || true
 	p=$(grep -c '^PASS' "$RESULTS" || true)
 	f=$(grep -c '^FAIL' "$RESULTS" || true)
 	echo
@@ -68,7 +69,8 @@ arm64_kernel() {
 # The test kernel first: the static checks build the objects it has.
 if step "test kernel" "$S/kernel.sh"; then
 	step "static checks" "$S/check.sh" || true
-	KARCH=arm64 JOBS=1 "$S/kernel.sh" >"$arm64_log" 2>&1 &
+	timed "arm64 test kernel (background, one job)" env KARCH=arm64 JOBS=1 \
+		"$S/kernel.sh" >"$arm64_log" 2>&1 &
 	arm64_pid=$!
 	step "KUnit" "$S/kunit.sh" || true
 	step "boot test" "$S/boot.sh" || true
