@@ -61,6 +61,7 @@ prepare_upstream() {
 	git -C "$UP_WT" init -q -b bench
 	git -C "$UP_WT" config user.name "$TEAM_NAME"
 	git -C "$UP_WT" config user.email "$TEAM_EMAIL"
+	git -C "$UP_WT" config gc.auto 0
 	git -C "$UP_WT" add -A -f .
 	GIT_AUTHOR_DATE=$FIXED_DATE GIT_COMMITTER_DATE=$FIXED_DATE \
 		git -C "$UP_WT" commit -q -m "Linux $(make -s -C "$UP_WT" kernelversion) (Debian $PEER_PKG $PEER_DEB_VERSION)"

@@ -245,10 +245,11 @@ cocci_reports() {
 		[ -f "$tree/$f" ] || continue
 		d=${f%/*}
 		mkdir -p "$src/$d"
-		# Local headers; <...> headers are found through the tree's -I
+		# Local headers (not over a touched one, copied with its
+		# canary); <...> headers are found through the tree's -I
 		case "$d" in
 		include/* | arch/*/include/*) ;;
-		*) cp "$tree/$d"/*.h "$src/$d/" 2>/dev/null || true ;;
+		*) cp -n "$tree/$d"/*.h "$src/$d/" 2>/dev/null || true ;;
 		esac
 		cp "$tree/$f" "$src/$f"
 		n=$(wc -l <"$src/$f")

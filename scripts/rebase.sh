@@ -75,6 +75,7 @@ set_pin() {
 
 rm -rf "$DL"
 mkdir -p "$DL"
+trap 'rm -rf "$DL"' EXIT
 cp "$PINS" "$CANDIDATE"
 "${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
 moved=() install=()
@@ -134,12 +135,14 @@ fi
 # Everything worked: patches/, the work tree and the pins move together.
 old_commit=$(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")
 if [ -d "$SCRATCH/.git" ]; then
-	PINS=$CANDIDATE WT=$SCRATCH "$ROOT/scripts/export.sh"
-	rm -rf "$WT"
+	rm -rf "$WT.old"
+	[ ! -d "$WT" ] || mv "$WT" "$WT.old"
 	mv "$SCRATCH" "$WT"
+	PINS=$CANDIDATE "$ROOT/scripts/export.sh"
 	git -C "$WT" worktree prune
 fi
 cp "$CANDIDATE" "$PINS"
+rm -rf "$WT.old"
 for m in "${moved[@]}"; do info "moved: $m"; done
 info "base-commit: $old_commit -> $(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")"
 git -C "$ROOT" diff --stat -- pins patches/ >&2 || true

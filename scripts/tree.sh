@@ -30,6 +30,9 @@ unpack_base() {
 	git -C "$dir" config user.name "$TEAM_NAME"
 	git -C "$dir" config user.email "$TEAM_EMAIL"
 	git -C "$dir" config core.autocrlf false
+	# No automatic gc: it would pack the base's 75k loose objects in the
+	# background, racing with builds and with rm -rf of the tree
+	git -C "$dir" config gc.auto 0
 	git -C "$dir" add -A -f .
 	GIT_AUTHOR_DATE=$FIXED_DATE GIT_COMMITTER_DATE=$FIXED_DATE \
 		git -C "$dir" commit -q -m "Linux $ver (Debian $BASE_PKG $BASE_DEB_VERSION)"
