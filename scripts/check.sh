@@ -8,7 +8,7 @@
 #  - every patch builds the objects the series touches (CI bisect check),
 #    and at the last patch sparse (C=2) and W=1 add no warning that the
 #    base does not have (sparse runs at the base and the last patch
-#    only);
+#    only; W=1 at every patch, none adding a warning the base lacks);
 #  - kernel-doc -none: no warning the base does not have (none at all for
 #    new files);
 #  - make htmldocs for the touched Documentation/ directories: no warning
@@ -94,7 +94,7 @@ check_sources() {
 # Build the touched objects at every commit from base to HEAD in a separate
 # worktree; collect sparse and W=1 output at base and at HEAD.
 objects() {
-	local out=$OUT/check commits c i=0 n objs f srcs=() all=() log
+	local out=$OUT/check commits c i=0 n objs f srcs=() all=() log new
 	mapfile -t all < <(check_sources all | sort -u)
 	if [ ${#all[@]} -eq 0 ]; then
 		printf 'SKIP: sparse, W=1, per-patch builds: the series touches no C file\n'
@@ -108,7 +108,10 @@ objects() {
 		# Configure at every commit: Kconfig symbols come with patches.
 		lenient=1
 		[ "$i" = "$n" ] && lenient=0
-		LENIENT=$lenient WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}"
+		LENIENT=$lenient WT=$CHECK_WT "$ROOT/scripts/kconfig.sh" "$out" "${KCONFIGS[@]}" || {
+			fail "patch $i/$n: the test kernel's config fragments do not configure"
+			return 0
+		}
 		srcs=("${all[@]}")
 		if [ "$c" != base ] && [ "$i" != "$n" ]; then
 			mapfile -t srcs < <(check_sources "$c" | sort -u)
@@ -127,6 +130,14 @@ objects() {
 			:
 		elif "${KMAKE[@]}" -C "$CHECK_WT" O="$out" "${checks[@]}" "${objs[@]}" >"$log" 2>&1; then
 			[ "$c" = base ] || pass "patch $i/$n builds: ${objs[*]}"
+			# W=1 at a patch between: nothing the base does not have
+			if [ "$c" != base ] && [ "$i" != "$n" ]; then
+				new=$(comm -13 "$out/warnings-base.txt" <(normalise <"$log"))
+				if [ -n "$new" ]; then
+					printf '%s\n' "$new" | head -n 20
+					fail "patch $i/$n: W=1 warnings the base does not have: $(git -C "$WT" log -1 --format=%s "$c")"
+				fi
+			fi
 		else
 			tail -n 30 "$log"
 			if [ "$c" = base ]; then
@@ -139,7 +150,6 @@ objects() {
 		i=$((i + 1))
 	done
 	normalise <"$log" >"$out/warnings-series.txt"
-	local new
 	new=$(comm -13 "$out/warnings-base.txt" "$out/warnings-series.txt")
 	if [ -z "$new" ]; then
 		pass "sparse C=2 and W=1: no new warning in ${#all[@]} files (${all[*]})"
@@ -219,7 +229,10 @@ htmldocs() {
 # PCI drivers which use MSI.
 nomsi() {
 	local out=$OUT/nomsi
-	"$ROOT/scripts/kconfig.sh" "$out" "$ROOT/configs/nomsi.config"
+	"$ROOT/scripts/kconfig.sh" "$out" "$ROOT/configs/nomsi.config" || {
+		fail "configs/nomsi.config does not configure"
+		return 0
+	}
 	if "${KMAKE[@]}" -C "$WT" O="$out" W=1 >"$out/build.log" 2>&1; then
 		pass "build with CONFIG_PCI=y, CONFIG_PCI_MSI=n (e1000e, virtio-net, virtio-blk, nvme)"
 	else
@@ -270,7 +283,7 @@ cocci_reports() {
 	done <"$src.canaries"
 	[ "$missing" = 0 ] || return 1
 	# Without the canaries and line numbers
-	grep -vFf <(sed 's/$/ Unneeded semicolon/' "$src.canaries") "$src.reports" |
+	grep -vxFf <(sed 's/$/ Unneeded semicolon/' "$src.canaries") "$src.reports" |
 		sed -E 's/^([^:]+):[0-9]+:/\1:/' | sort || true
 }
 

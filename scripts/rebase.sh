@@ -9,10 +9,12 @@
 #  2. the base (linux-source-6.1): download the newest revision, unpack it
 #     as the base commit of a scratch work tree and apply the series,
 #     naming any patch that no longer applies.
-# Only when both work: re-export patches/ from the scratch tree (its
-# base-commit, and the revision the cover letter names), make it the work
-# tree, write the new pins, install the new packages.  Otherwise pins,
-# patches/, build/linux and the installed packages stay as they were.
+# Only when both work: make the scratch tree the work tree, re-export
+# patches/ from it (its base-commit, and the version and revision the
+# cover letter names), write the new pins, then install the new packages.
+# If a try fails, pins, patches/, build/linux and the installed packages
+# stay as they were (an export that fails puts patches/ and build/linux
+# back; if only the install fails, 'make deps' installs the pins).
 #
 # rebase.sh [BASE_VERSION]: move the base to that revision, even an older
 # one (without it, a newest revision older than the pin is refused).
@@ -26,13 +28,11 @@ SCRATCH=$BUILD/linux.rebase
 CANDIDATE=$DL/pins
 PEER_PATCH=$ROOT/bench/linux-6.12-secondary-domain.patch
 
-# The work tree must hold nothing that patches/ does not.
-if [ -d "$WT/.git" ] && [ -f "$WT/.git/msi-series-stamp" ]; then
-	read -r _ head <"$WT/.git/msi-series-stamp"
-	if [ "$(git -C "$WT" rev-parse HEAD)" != "$head" ] ||
-		[ -n "$(git -C "$WT" status --porcelain --untracked-files=no)" ]; then
-		die "the work tree has work not exported to patches/: 'make export' first"
-	fi
+# The work tree must hold nothing that patches/ does not (export.sh also
+# refuses untracked files and uncommitted changes).
+if [ -d "$WT/.git" ]; then
+	"$ROOT/scripts/export.sh" --check ||
+		die "the work tree has work not in patches/: 'make export' first (or 'FORCE=1 make tree' to drop it)"
 fi
 
 # target PKG OLD [VERSION]: the revision to move PKG to.
@@ -73,12 +73,12 @@ set_pin() {
 	grep -qxF "$1=$2" "$CANDIDATE" || die "could not set $1 in $CANDIDATE"
 }
 
-rm -rf "$DL"
+rm -rf "$DL" "$SCRATCH"
 mkdir -p "$DL"
-trap 'rm -rf "$DL"' EXIT
+trap 'rm -rf "$DL" "$SCRATCH" "$BUILD/linux.unpack"' EXIT
 cp "$PINS" "$CANDIDATE"
 "${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
-moved=() install=()
+moved=() install=() base_moved=0
 
 # 1. The benchmark's peer: the bench patch must apply (only the files it
 # touches are unpacked).
@@ -119,11 +119,10 @@ if moves "$BASE_PKG" "$base_old" "$base_new" "$sum" "$BASE_SHA256"; then
 	grep -qF "$base_old" <<<"$desc" ||
 		info "warning: the cover letter does not name $base_old; check what it says of the base"
 	desc=${desc//"$base_old"/"$base_new"}
-	if [ -d "$WT/.git" ]; then
-		kv_old=$(make -s -C "$WT" kernelversion) kv_new=$(make -s -C "$SCRATCH" kernelversion)
-		desc=${desc//"Linux $kv_old"/"Linux $kv_new"}
-	fi
+	# and "Linux 6.1.N": the Debian version without its revision
+	desc=${desc//"Linux ${base_old%%-*}"/"Linux ${base_new%%-*}"}
 	git -C "$SCRATCH" config branch.series.description "$desc"
+	base_moved=1
 	moved+=("$BASE_PKG $base_old -> $base_new")
 	install+=("$BASE_PKG=$base_new")
 fi
@@ -134,11 +133,16 @@ if [ ${#moved[@]} -eq 0 ]; then
 fi
 # Everything worked: patches/, the work tree and the pins move together.
 old_commit=$(sed -n 's/^base-commit: //p' "$ROOT/patches/0000-cover-letter.patch")
-if [ -d "$SCRATCH/.git" ]; then
+if [ "$base_moved" = 1 ]; then
 	rm -rf "$WT.old"
 	[ ! -d "$WT" ] || mv "$WT" "$WT.old"
 	mv "$SCRATCH" "$WT"
-	PINS=$CANDIDATE "$ROOT/scripts/export.sh"
+	if ! PINS=$CANDIDATE "$ROOT/scripts/export.sh"; then
+		rm -rf "$WT"
+		[ ! -d "$WT.old" ] || mv "$WT.old" "$WT"
+		git -C "$ROOT" checkout -q -- patches/
+		die "exporting the rebased series failed (above); pins, patches/ and build/linux are as they were"
+	fi
 	git -C "$WT" worktree prune
 fi
 cp "$CANDIDATE" "$PINS"

@@ -30,7 +30,8 @@ step() {
 
 summary() {
 	local p f
-	[ -z "${arm64_pid:-}" ] || kill "$arm64_pid" 2>/dev/null || true
+	# The background build, if make test stops before waiting for it
+	[ -z "${arm64_pid:-}" ] || kill -- -"$arm64_pid" 2>/dev/null || true
 	p=$(grep -c '^PASS' "$RESULTS" || true)
 	f=$(grep -c '^FAIL' "$RESULTS" || true)
 	echo
@@ -58,20 +59,24 @@ arm64_log=$BUILD/arm64-kernel.log
 arm64_kernel() {
 	if [ -z "$arm64_pid" ]; then
 		KARCH=arm64 "$S/kernel.sh"
-	elif wait "$arm64_pid"; then
-		cat "$arm64_log"
 	else
+		local rc=0
+		wait "$arm64_pid" || rc=$?
+		arm64_pid=
 		cat "$arm64_log"
-		return 1
+		return "$rc"
 	fi
 }
 
 # The test kernel first: the static checks build the objects it has.
 if step "test kernel" "$S/kernel.sh"; then
 	step "static checks" "$S/check.sh" || true
+	# In its own process group (set -m), which the EXIT trap can kill whole
+	set -m
 	timed "arm64 test kernel (background, one job)" env KARCH=arm64 JOBS=1 \
-		"$S/kernel.sh" >"$arm64_log" 2>&1 &
+		"$S/kernel.sh" </dev/null >"$arm64_log" 2>&1 &
 	arm64_pid=$!
+	set +m
 	step "KUnit" "$S/kunit.sh" || true
 	step "boot test" "$S/boot.sh" || true
 	# Per-device domains on the interrupt remapping domains

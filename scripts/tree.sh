@@ -68,6 +68,7 @@ apply_series() {
 	git -C "$WT" am --abort >/dev/null 2>&1 || true
 	git -C "$WT" checkout -q -f -B series base
 	git -C "$WT" clean -q -f -d -x
+	git -C "$WT" config gc.auto 0
 	rm -f "$STAMP"
 	for p in $(series_patches); do
 		if ! git -C "$WT" am -q -3 --committer-date-is-author-date "$ROOT/patches/$p" >"$BUILD/am.log" 2>&1; then
