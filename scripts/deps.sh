@@ -23,8 +23,6 @@ for p in "$@"; do
 	if is_pinned "$p"; then PINNED+=("$p"); else PACKAGES+=("$p"); fi
 done
 
-[ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo)
-export DEBIAN_FRONTEND=noninteractive
 updated=0
 apt_update() {
 	[ "$updated" = 1 ] && return 0

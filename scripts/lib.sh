@@ -46,6 +46,10 @@ TEAM_NAME="Per-device MSI team"
 TEAM_EMAIL="msi-devel@example.org"
 FIXED_DATE="2024-01-01T00:00:00+0000"
 
+# apt-get as root (deps.sh, rebase.sh)
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
 export KBUILD_BUILD_TIMESTAMP="$FIXED_DATE" KBUILD_BUILD_USER=msi KBUILD_BUILD_HOST=msi

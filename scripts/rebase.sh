@@ -21,8 +21,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo)
-export DEBIAN_FRONTEND=noninteractive
 DL=$BUILD/rebase
 SCRATCH=$BUILD/linux.rebase
 CANDIDATE=$DL/pins

@@ -30,9 +30,6 @@ unpack_base() {
 	git -C "$dir" config user.name "$TEAM_NAME"
 	git -C "$dir" config user.email "$TEAM_EMAIL"
 	git -C "$dir" config core.autocrlf false
-	# No automatic gc: it would pack the base's 75k loose objects in the
-	# background, racing with builds and with rm -rf of the tree
-	git -C "$dir" config gc.auto 0
 	git -C "$dir" add -A -f .
 	GIT_AUTHOR_DATE=$FIXED_DATE GIT_COMMITTER_DATE=$FIXED_DATE \
 		git -C "$dir" commit -q -m "Linux $ver (Debian $BASE_PKG $BASE_DEB_VERSION)"
@@ -68,6 +65,8 @@ apply_series() {
 	git -C "$WT" am --abort >/dev/null 2>&1 || true
 	git -C "$WT" checkout -q -f -B series base
 	git -C "$WT" clean -q -f -d -x
+	# No automatic gc: after git am it would pack the base's 75k loose
+	# objects in the background, racing with builds and rm -rf of the tree
 	git -C "$WT" config gc.auto 0
 	rm -f "$STAMP"
 	for p in $(series_patches); do
