@@ -8,7 +8,9 @@
 # IOMMU=intel|amd: behind QEMU's intel-iommu or amd-iommu with interrupt
 # remapping: the per-device domains sit on the remapping domain.
 # KARCH=arm64: the arm64 kernel on QEMU virt (GICv3 + ITS), whose PCI/MSI
-# domain is not an MSI parent: devices keep the global domain of 6.1.
+# domain is not an MSI parent: devices keep the global domain of 6.1. That
+# kernel also runs the MSI KUnit suites at boot, built without fault
+# injection (their fault injection cases are skipped).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +32,9 @@ x86_64)
 	BUSYBOX=/bin/busybox
 	# The per-device domains; the chip name of 6.1 in /proc/interrupts
 	MSI_DOMAIN=per-device
+	# KUnit runs under scripts/kunit.sh, not in the boot test
+	KUNIT_ARGS=kunit.filter_glob=none.none
+	LOGLEVEL=6
 	;;
 arm64)
 	QEMU=(qemu-system-aarch64 -M "virt,gic-version=3,its=on" -cpu cortex-a57)
@@ -38,6 +43,9 @@ arm64)
 	# The ITS's global PCI/MSI domain and its chip
 	MSI_DOMAIN=global
 	MSI_CHIP=ITS-MSI
+	KUNIT_ARGS="kunit.enable=1 kunit.filter_glob=msi*"
+	# KUnit reports at KERN_INFO
+	LOGLEVEL=7
 	[ -z "$IOMMU" ] || die "IOMMU=$IOMMU: x86_64 only"
 	;;
 esac
@@ -144,7 +152,7 @@ set +e
 timeout -k 10 "$TIMEOUT" "${QEMU[@]}" \
 	-smp 2 -m 512M -nographic -no-reboot "${iommu_dev[@]}" \
 	-kernel "$KERNEL" -initrd "$RUN/initramfs.cpio.gz" \
-	-append "console=$CONSOLE panic=-1 oops=panic loglevel=6 kunit.filter_glob=none.none rcupdate.rcu_cpu_stall_timeout=300$iommu_args" \
+	-append "console=$CONSOLE panic=-1 oops=panic loglevel=$LOGLEVEL $KUNIT_ARGS rcupdate.rcu_cpu_stall_timeout=300$iommu_args" \
 	-netdev "user,id=n0,tftp=$RUN/tftp" -device virtio-net-pci,netdev=n0 \
 	-netdev "user,id=n1,net=10.0.3.0/24,tftp=$RUN/tftp" -device e1000e,netdev=n1 \
 	-drive "file=$RUN/vblk.img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
@@ -194,6 +202,8 @@ sed -n 's/^MSITEST PHASE //p' "$RUN/console.txt" |
 		END { if (NR) printf "%s: booted in %.1f s, guest total %.1f s\n", name, first, t }
 		NR == 1 { first = $2 }' >"$RUN/phases.txt"
 cat "$RUN/phases.txt" >&2
+
+[ "$KARCH" = x86_64 ] || kunit_results "$NAME: kunit" "$RUN/console.txt" "$RUN"
 
 # Any splat fails the boot test, whatever the guest checks said.
 check_splats "$NAME" "$RUN/console.txt"

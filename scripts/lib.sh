@@ -58,13 +58,114 @@ KMAKE=(make -s -j"$JOBS" CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc")
 # Kernel log lines that fail any test run.
 SPLATS='(WARNING:|BUG:|Oops|KASAN:|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Call Trace:)'
 
-# check_splats NAME LOG: one result for the kernel log LOG of check NAME.
+# expected_warnings LOG: LOG without the warnings the tests announced.
+# A test announces them with a line "... expect a warning from FILE: WHY"
+# (at least one must come) or "... may warn from FILE: WHY" (WARN_ON_ONCE()
+# warns once per call site, and an inlined check is a site in each caller).
+# Up to the next announcement, KTAP result line ("ok N ...") or line
+# "expected warnings end", warnings from FILE ("WARNING: ... at
+# .../FILE:LINE") are left out, up to their "---[ end trace" line. A
+# warning which was expected and did not come is named on stderr, and the
+# function fails.
+expected_warnings() {
+	awk '
+	function close_window() {
+		if (want != "" && need && !seen) {
+			print "no warning: " why > "/dev/stderr"
+			bad = 1
+		}
+		want = ""
+	}
+	skip {
+		if (/---\[ end trace/)
+			skip = 0
+		next
+	}
+	/expect a warning from |may warn from / {
+		close_window()
+		need = /expect a warning from /
+		why = $0
+		sub(/.*(expect a warning|may warn) from /, "", why)
+		want = why
+		sub(/:.*/, "", want)
+		seen = 0
+		print
+		next
+	}
+	/expected warnings end/ || /^(\[[ 0-9.]+\])?[ \t]*(not )?ok [0-9]+/ {
+		close_window()
+	}
+	/WARNING:/ && want != "" && index($0, want ":") {
+		skip = 1
+		seen = 1
+		next
+	}
+	{ print }
+	END {
+		close_window()
+		exit bad
+	}' "$1"
+}
+
+# check_splats NAME LOG: one result for the kernel log LOG of check NAME
+# (and one more if a warning a test announced did not come).
 check_splats() {
-	if grep -Eq "$SPLATS" "$2"; then
-		grep -En "$SPLATS" "$2" | head -n 20
+	local log=$2.unexpected
+	if ! expected_warnings "$2" >"$log" 2>"$log.missing"; then
+		fail "$1: $(paste -sd ';' "$log.missing") ($2)"
+	fi
+	if grep -Eq "$SPLATS" "$log"; then
+		grep -En "$SPLATS" "$log" | head -n 20
 		fail "$1: kernel log has warnings or splats ($2)"
 	else
 		pass "$1: no warning, lockdep, KASAN or kmemleak report in the kernel log"
+	fi
+}
+
+# kunit_results NAME LOG DIR: one result per KUnit test case of the kernel
+# log LOG (kunit.py parse; its files go to DIR), and one for the error
+# table of Documentation/core-api/msi.rst against the cases of
+# msi_test_error_table, which are named as its rows.
+kunit_results() {
+	local name=$1 log=$2 dir=$3 status case n=0
+	python3 "$WT/tools/testing/kunit/kunit.py" parse --json="$dir/results.json" "$log" \
+		>"$dir/parsed.log" 2>&1 || true
+	grep -E '^\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$dir/parsed.log" |
+		tail -n 5 || true
+	python3 - "$dir/results.json" >"$dir/cases.txt" <<'PY'
+import json, sys
+def walk(group, prefix):
+    for case in group.get("test_cases", []):
+        print(case["status"], prefix + case["name"])
+    for sub in group.get("sub_groups", []):
+        walk(sub, prefix + sub["name"] + ".")
+walk(json.load(open(sys.argv[1])), "")
+PY
+	while read -r status case; do
+		case "$status" in
+		PASS) pass "$name: $case" ;;
+		SKIP) printf 'SKIP: %s: %s\n' "$name" "$case" ;;
+		*) fail "$name: $case ($status)" ;;
+		esac
+		n=$((n + 1))
+	done <"$dir/cases.txt"
+	[ "$n" -gt 0 ] || fail "$name: no test case ran"
+
+	if python3 - "$WT/Documentation/core-api/msi.rst" "$dir/cases.txt" >"$dir/error-table.txt" <<'PY'
+import re, sys
+table = [m.group(1) + " " + m.group(2) for m in
+         (re.match(r"^``(-E[A-Z]+)``\s+(.*?)\s{2,}(yes|no)\s*$", l) for l in open(sys.argv[1])) if m]
+key = "msi_errors.msi_test_error_table."
+cases = [l.split(None, 1)[1].strip()[len(key):] for l in open(sys.argv[2])
+         if l.split(None, 1)[1].startswith(key)]
+for row in sorted(set(table) ^ set(cases)):
+    print(("only in msi.rst: " if row in table else "only in msi_kunit.c: ") + row)
+sys.exit(0 if table == cases and table else 1)
+PY
+	then
+		pass "$name: the error table of msi.rst and msi_test_error_table have the same rows, in order"
+	else
+		fail "$name: the error table of msi.rst and msi_test_error_table differ: $(paste -sd ';' "$dir/error-table.txt")"
 	fi
 }
 
