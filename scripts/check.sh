@@ -313,8 +313,11 @@ coccicheck() {
 declare -A label=([harness]=shellcheck [checkpatch]=checkpatch [maintainers]=get_maintainer
 	[kerneldoc]=kernel-doc [coccicheck]=coccicheck [objects]="per-patch builds, sparse, W=1"
 	[htmldocs]=htmldocs [nomsi]="PCI_MSI=n build")
-for check in ${CHECKS:-harness checkpatch maintainers kerneldoc coccicheck objects htmldocs nomsi}; do
+selected=${CHECKS:-harness checkpatch maintainers kerneldoc coccicheck objects htmldocs nomsi}
+for check in $selected; do
 	[ -n "${label[$check]:-}" ] || die "CHECKS: no check '$check' (${!label[*]})"
+done
+for check in $selected; do
 	t=$SECONDS
 	"$check"
 	lap "  ${label[$check]}" "$t"

@@ -64,7 +64,8 @@ SPLATS='(WARNING:|BUG:|Oops|KASAN:|general protection|possible circular locking|
 # warns once per call site, and an inlined check is a site in each caller).
 # Up to the next announcement, KTAP result line ("ok N ...") or line
 # "expected warnings end", warnings from FILE ("WARNING: ... at
-# .../FILE:LINE") are left out, up to their "---[ end trace" line. A
+# .../FILE:LINE") are left out, up to their "---[ end trace" line (or the
+# next result line or splat). A
 # warning which was expected and did not come is named on stderr, and the
 # function fails.
 expected_warnings() {
@@ -76,11 +77,16 @@ expected_warnings() {
 		}
 		want = ""
 	}
-	skip {
-		if (/---\[ end trace/)
-			skip = 0
+	# A warning block ends with its end-of-trace line; a result line or
+	# another splat ends it too, so that a truncated block hides nothing.
+	skip && /---\[ end trace/ {
+		skip = 0
 		next
 	}
+	skip && !(/^(\[[ 0-9.]+\])?[ \t]*(not )?ok [0-9]+/ || /WARNING:|BUG:|Oops|KASAN:/) {
+		next
+	}
+	{ skip = 0 }
 	/expect a warning from |may warn from / {
 		close_window()
 		need = /expect a warning from /
@@ -127,7 +133,7 @@ check_splats() {
 # table of Documentation/core-api/msi.rst against the cases of
 # msi_test_error_table, which are named as its rows.
 kunit_results() {
-	local name=$1 log=$2 dir=$3 status case n=0
+	local name=$1 log=$2 dir=$3 status kcase n=0
 	python3 "$WT/tools/testing/kunit/kunit.py" parse --json="$dir/results.json" "$log" \
 		>"$dir/parsed.log" 2>&1 || true
 	grep -E '^\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' "$dir/parsed.log" |
@@ -141,11 +147,11 @@ def walk(group, prefix):
         walk(sub, prefix + sub["name"] + ".")
 walk(json.load(open(sys.argv[1])), "")
 PY
-	while read -r status case; do
+	while read -r status kcase; do
 		case "$status" in
-		PASS) pass "$name: $case" ;;
-		SKIP) printf 'SKIP: %s: %s\n' "$name" "$case" ;;
-		*) fail "$name: $case ($status)" ;;
+		PASS) pass "$name: $kcase" ;;
+		SKIP) printf 'SKIP: %s: %s\n' "$name" "$kcase" ;;
+		*) fail "$name: $kcase ($status)" ;;
 		esac
 		n=$((n + 1))
 	done <"$dir/cases.txt"
