@@ -5,7 +5,8 @@
 #  - checkpatch.pl --strict on every patch: no error, warning or check
 #    (exceptions only through configs/checkpatch-exceptions, justified);
 #  - get_maintainer.pl names the MSI entry for the MSI core files;
-#  - every patch builds the objects the series touches (CI bisect check),
+#  - every patch builds the objects the series touches and the NTB users
+#    of the NTB MSI library (CI bisect check),
 #    and at the last patch sparse (C=2) and W=1 add no warning that the
 #    base does not have (sparse runs at the base and the last patch
 #    only; W=1 at every patch, none adding a warning the base lacks);
@@ -79,11 +80,24 @@ includers() {
 	done
 }
 
-# The C files to build: the touched ones, and those of the test kernel that
-# directly include a touched header (all of them at the base and the last
-# patch, "all"; at another patch, the includers of the headers it touches).
+# The users of the NTB MSI library the test kernel builds: the NTB core,
+# hardware drivers and clients, ntb_netdev and the switchtec management
+# driver, at every patch whether the patch touches them or not.
+ntb_users() {
+	local f
+	git -C "$WT" ls-files -- 'drivers/ntb/*.c' drivers/net/ntb_netdev.c \
+		drivers/pci/switch/switchtec.c | while read -r f; do
+		if [ -f "$KOUT/${f%.c}.o" ]; then echo "$f"; fi
+	done
+}
+
+# The C files to build: the touched ones, the NTB users, and those of the
+# test kernel that directly include a touched header (all of them at the
+# base and the last patch, "all"; at another patch, the includers of the
+# headers it touches).
 check_sources() {
 	touched_files | grep -E '\.c$' || true
+	ntb_users
 	if [ "$1" = all ]; then
 		touched_files
 	else

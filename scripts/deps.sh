@@ -15,7 +15,7 @@ PACKAGES=(
 	cpio kmod rsync python3 ccache sparse qemu-system-x86 busybox-static
 	# make coccicheck; ocamlopt for its OCaml-scripted semantic patches
 	coccinelle ocaml-nox
-	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply
+	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply bash-static
 	gcc-aarch64-linux-gnu qemu-system-arm
 )
 PINNED=("$BASE_PKG")
