@@ -30,6 +30,8 @@ x86_64)
 	QEMU=(qemu-system-x86_64 -M q35)
 	CONSOLE=ttyS0
 	BUSYBOX=/bin/busybox
+	GUEST_CC=gcc
+	VFIO_BAR=
 	# The per-device domains; the chip name of 6.1 in /proc/interrupts
 	MSI_DOMAIN=per-device
 	# KUnit runs under scripts/kunit.sh, not in the boot test
@@ -40,6 +42,17 @@ arm64)
 	QEMU=(qemu-system-aarch64 -M "virt,gic-version=3,its=on" -cpu cortex-a57)
 	CONSOLE=ttyAMA0
 	BUSYBOX=$BUSYBOX_ARM64
+	GUEST_CC=aarch64-linux-gnu-gcc
+	# The vfio-msix test reaches the e1000e's registers with read() and
+	# write() on its BAR0 region rather than through mmap: a fault on the
+	# mmapped BAR takes vfio's memory_lock under mmap_lock, vfio holds
+	# memory_lock while it enables MSI-X, the interrupts' debugfs entries
+	# are created under irq_domain_mutex, and arm64's uaccess (unlike
+	# x86's) tells lockdep that readdir of debugfs may fault: lockdep
+	# reports that circle. It is Linux 6.1's (vfio-pci, irqdomain, both
+	# unchanged by the series on this path, where the ITS's global domain
+	# is used) and is not fixed here.
+	VFIO_BAR=rw
 	# The ITS's global PCI/MSI domain and its chip
 	MSI_DOMAIN=global
 	MSI_CHIP=ITS-MSI
@@ -89,17 +102,23 @@ fi
 iommu_dev=()
 iommu_args=
 ims_delivery=yes
+# How the guest's vfio-msix test opens the device: vfio's no-IOMMU mode
+# where devices have no IOMMU group, the type1 IOMMU where they have one
+vfio_mode=noiommu
 case "$IOMMU" in
 '') ;;
 intel)
-	# DMA translation off: only interrupt remapping is under test
+	# DMA translation passes through for the host's drivers; the
+	# device opened through vfio gets a DMA domain of its own
 	iommu_dev=(-device "intel-iommu,intremap=on")
-	iommu_args=" intel_iommu=off"
+	iommu_args=" intel_iommu=on iommu=pt"
+	vfio_mode=type1
 	;;
 amd)
 	# DMA translation passes through: interrupt remapping is under test
 	iommu_dev=(-device "amd-iommu,intremap=on")
 	iommu_args=" iommu=pt"
+	vfio_mode=type1
 	# QEMU's edu DMA carries no requester ID and QEMU's AMD IOMMU
 	# remaps such writes as the IOAPIC's: IMS messages raised by edu
 	# DMA cannot arrive. The IMS domain, allocation and teardown are
@@ -113,6 +132,8 @@ esac
 MSI_PFX=${IOMMU:+IR-}
 [ "$KARCH" = x86_64 ] && MSI_CHIP=${MSI_PFX}PCI-MSI
 cp "$BUSYBOX" "$RUN/initramfs/bin/busybox"
+"$GUEST_CC" -static -O2 -Wall -Wextra -Werror -o "$RUN/initramfs/bin/vfio-msix" \
+	"$ROOT/guest/vfio-msix.c"
 cp "$ROOT/guest/init" "$RUN/initramfs/init"
 cp "$ROOT/guest/ntb" "$RUN/initramfs/etc/ntb"
 # The kernel's modules (the NTB clients), and bash for the tree's NTB
@@ -138,6 +159,8 @@ DISK_CHECK_MB=$CHECK_MB
 DYN_ADDR=0000:00:$DYN_SLOT.0
 EDU_ADDR=0000:00:$EDU_SLOT.0
 IMS_DELIVERY=$ims_delivery
+VFIO_MODE=$vfio_mode
+VFIO_BAR=$VFIO_BAR
 NTB_ADDRS="${ntb_addrs# }"
 HP_ADDR=0000:01:00.0
 HP_CYCLES=$HP_CYCLES
@@ -235,6 +258,30 @@ sed -n 's/^MSITEST PHASE //p' "$RUN/console.txt" |
 cat "$RUN/phases.txt" >&2
 
 [ "$KARCH" = x86_64 ] || kunit_results "$NAME: kunit" "$RUN/console.txt" "$RUN"
+
+# Taint: W (a warning) only with the warnings tests announce (checked
+# below), N (a test module) where KUnit runs at boot, U where vfio's
+# no-IOMMU mode is used, and only with vfio's line saying why; nothing
+# else.
+taint=$(sed -n 's/^MSITEST TAINTED \([0-9]*\)$/\1/p' "$RUN/console.txt")
+allowed=$((1 << 9))
+[ "$KARCH" = x86_64 ] || allowed=$((allowed | 1 << 18))
+why="no U"
+if [ "$vfio_mode" = noiommu ]; then
+	allowed=$((allowed | 1 << 6))
+	why="U with vfio's 'Adding kernel taint for vfio-noiommu'"
+fi
+if [ -z "$taint" ]; then
+	fail "$NAME: the guest did not report its taint flags"
+elif [ $((taint & ~allowed)) != 0 ]; then
+	fail "$NAME: tainted $taint: flags $((taint & ~allowed)) unexpected"
+elif [ "$vfio_mode" = noiommu ] &&
+	! { [ $((taint & 1 << 6)) != 0 ] &&
+		grep -q 'Adding kernel taint for vfio-noiommu' "$RUN/console.txt"; }; then
+	fail "$NAME: tainted $taint: want $why"
+else
+	pass "$NAME: tainted $taint, only as expected ($why)"
+fi
 
 # Any splat fails the boot test, whatever the guest checks said.
 check_splats "$NAME" "$RUN/console.txt"

@@ -17,6 +17,8 @@ PACKAGES=(
 	coccinelle ocaml-nox
 	python3-sphinx python3-sphinx-rtd-theme perl git xz-utils shellcheck python3-ply bash-static
 	gcc-aarch64-linux-gnu qemu-system-arm
+	# the guest's vfio-msix test program, static, for x86_64 and arm64
+	libc6-dev linux-libc-dev libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 )
 PINNED=("$BASE_PKG")
 for p in "$@"; do
