@@ -195,7 +195,11 @@ kerneldoc() {
 }
 
 harness() {
-	if (cd "$ROOT" && shellcheck -x scripts/*.sh .ci/run && shellcheck -s sh guest/*); then
+	local scripts=() f
+	for f in "$ROOT"/guest/*; do
+		case "$f" in *.c) ;; *) scripts+=("$f") ;; esac
+	done
+	if (cd "$ROOT" && shellcheck -x scripts/*.sh .ci/run && shellcheck -s sh "${scripts[@]}"); then
 		pass "shellcheck: the harness scripts are clean"
 	else
 		fail "shellcheck: the harness scripts have findings"
