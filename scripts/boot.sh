@@ -44,14 +44,18 @@ arm64)
 	BUSYBOX=$BUSYBOX_ARM64
 	GUEST_CC=aarch64-linux-gnu-gcc
 	# The vfio-msix test reaches the e1000e's registers with read() and
-	# write() on its BAR0 region rather than through mmap: a fault on the
-	# mmapped BAR takes vfio's memory_lock under mmap_lock, vfio holds
-	# memory_lock while it enables MSI-X, the interrupts' debugfs entries
-	# are created under irq_domain_mutex, and arm64's uaccess (unlike
-	# x86's) tells lockdep that readdir of debugfs may fault: lockdep
-	# reports that circle. It is Linux 6.1's (vfio-pci, irqdomain, both
-	# unchanged by the series on this path, where the ITS's global domain
-	# is used) and is not fixed here.
+	# write() on its BAR0 region rather than through mmap(). With the
+	# mapping lockdep reports a circle: a fault on the mapping takes
+	# vfio's vma_lock and memory_lock under mmap_lock; vfio holds
+	# memory_lock while it allocates MSI-X vectors (the MSI descriptor
+	# mutex, irq_domain_mutex, sparse_irq_lock), which create the irqs'
+	# debugfs entries (the directory's i_rwsem); and readdir of debugfs
+	# holds that i_rwsem while it copies to user memory, which may take
+	# mmap_lock. Every link of it is in 6.1's vfio-pci and irq core, on
+	# x86 too, where only the last one is not annotated for lockdep; the
+	# series adds one more way in with the same lock order (vectors
+	# allocated at attach). Not fixed here; not shown on an unpatched
+	# 6.1 arm64 kernel.
 	VFIO_BAR=rw
 	# The ITS's global PCI/MSI domain and its chip
 	MSI_DOMAIN=global
