@@ -103,6 +103,22 @@ if [ "$KARCH" = x86_64 ] && [ "$IOMMU" != amd ]; then
 	done
 	ntb_args=" memmap=8M\$$NTB_MEM ntb_hw_edu.mem=$NTB_MEM"
 fi
+# Multi-MSI (x86_64): QEMU's ioh3420 root port at a fixed slot, whose 2
+# MSI vectors the PCIe port driver uses with AER, and a virtio-net below
+# it; the guest asks for an AER error of the port ("MSITEST AER N": an
+# uncorrectable non-fatal one, since QEMU 7.2 forwards no other kind) and
+# for the removal of the device below ("MSITEST CHILD del N").
+AER_SLOT=0e
+AER_INJECT="pcie_aer_inject_error aerrp POISON_TLP"
+aer_dev=()
+# x86 allows multi-MSI only behind interrupt remapping: without it the
+# port driver falls back to one vector, as in 6.1
+aer_vecs=1
+[ -z "$IOMMU" ] || aer_vecs=2
+if [ "$KARCH" = x86_64 ]; then
+	aer_dev=(-device "ioh3420,id=aerrp,chassis=2,slot=2,addr=$AER_SLOT"
+		-netdev "user,id=n4,restrict=on" -device "virtio-net-pci,id=aerchild,bus=aerrp,netdev=n4")
+fi
 iommu_dev=()
 iommu_args=
 ims_delivery=yes
@@ -167,6 +183,8 @@ VFIO_MODE=$vfio_mode
 VFIO_BAR=$VFIO_BAR
 NTB_ADDRS="${ntb_addrs# }"
 HP_ADDR=0000:01:00.0
+AER_ADDR=${aer_dev:+0000:00:$AER_SLOT.0}
+AER_VECS=$aer_vecs
 HP_CYCLES=$HP_CYCLES
 MSI_DOMAIN=$MSI_DOMAIN
 MSI_PFX=$MSI_PFX
@@ -193,11 +211,14 @@ monitor() {
 hotplug_agent() {
 	local served=0 reqs
 	while kill -0 "$1" 2>/dev/null; do
-		mapfile -t reqs < <(grep -a -o 'MSITEST HOTPLUG [a-z]* [0-9]*' "$RUN/console.log" || true)
+		mapfile -t reqs < <(grep -a -o -E 'MSITEST (HOTPLUG [a-z]*|AER|CHILD del) [0-9]*' \
+			"$RUN/console.log" || true)
 		while [ "$served" -lt "${#reqs[@]}" ]; do
 			case "${reqs[$served]}" in
-			*" del "*) monitor "device_del hp0" ;;
-			*" add "*) monitor "$HP_ADD" ;;
+			*" HOTPLUG del "*) monitor "device_del hp0" ;;
+			*" HOTPLUG add "*) monitor "$HP_ADD" ;;
+			*" AER "*) monitor "$AER_INJECT" ;;
+			*" CHILD del "*) monitor "device_del aerchild" ;;
 			esac
 			served=$((served + 1))
 		done
@@ -219,6 +240,7 @@ timeout -k 10 "$TIMEOUT" "${QEMU[@]}" \
 	-device "edu,dma_mask=0xffffffff,addr=$EDU_SLOT" "${ntb_dev[@]}" \
 	-device pcie-root-port,id=hprp,chassis=1,slot=1 \
 	-netdev "user,id=n3,net=10.0.4.0/24,tftp=$RUN/tftp" -device "${HP_ADD#device_add }" \
+	"${aer_dev[@]}" \
 	-monitor "unix:$MON,server=on,wait=off" \
 	</dev/null >"$RUN/console.log" 2>&1 &
 qemu=$!
