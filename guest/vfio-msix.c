@@ -62,10 +62,11 @@
 #define FIRE_TIMEOUT_MS		5000
 #define SILENT_MS		500
 /*
- * QEMU 7.2's e1000e throttles each MSI-X vector for at least 128 us after
- * an interrupt (EITR is at least 500 there) and aborts if MSI-X is
- * disabled before that timer ran (e1000e_intrmgr_on_msix_throttling_timer
- * asserts msix_enabled()): wait this long before disabling MSI-X.
+ * QEMU 7.2's e1000e throttles an MSI-X vector after an interrupt once
+ * EITR was written (the e1000e driver did, and QEMU's CTRL_RST keeps it;
+ * at least 500, 128 us) and aborts if MSI-X is disabled before that timer
+ * ran (e1000e_intrmgr_on_msix_throttling_timer asserts msix_enabled()):
+ * wait this long before disabling MSI-X, closing the device or exiting.
  */
 #define THROTTLE_US		2000
 
@@ -101,6 +102,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) bail(const char *fmt
 	vprintf(fmt, args);
 	va_end(args);
 	printf(": %s\n# bailing out\n", strerror(errno));
+	usleep(THROTTLE_US);
 	exit(1);
 }
 

@@ -111,11 +111,13 @@ fi
 AER_SLOT=0e
 AER_INJECT="pcie_aer_inject_error aerrp POISON_TLP"
 aer_dev=()
+aer_addr=
 # x86 allows multi-MSI only behind interrupt remapping: without it the
 # port driver falls back to one vector, as in 6.1
 aer_vecs=1
 [ -z "$IOMMU" ] || aer_vecs=2
 if [ "$KARCH" = x86_64 ]; then
+	aer_addr=0000:00:$AER_SLOT.0
 	aer_dev=(-device "ioh3420,id=aerrp,chassis=2,slot=2,addr=$AER_SLOT"
 		-netdev "user,id=n4,restrict=on" -device "virtio-net-pci,id=aerchild,bus=aerrp,netdev=n4")
 fi
@@ -183,7 +185,7 @@ VFIO_MODE=$vfio_mode
 VFIO_BAR=$VFIO_BAR
 NTB_ADDRS="${ntb_addrs# }"
 HP_ADDR=0000:01:00.0
-AER_ADDR=${aer_dev:+0000:00:$AER_SLOT.0}
+AER_ADDR=$aer_addr
 AER_VECS=$aer_vecs
 HP_CYCLES=$HP_CYCLES
 MSI_DOMAIN=$MSI_DOMAIN
@@ -194,8 +196,9 @@ CONF
 (cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUN/initramfs.cpio.gz"
 
 # The guest asks for hot-unplug and hot-plug of the virtio-net behind the
-# PCIe root port with "MSITEST HOTPLUG del|add N" console lines; serve them
-# through the QEMU monitor until QEMU exits.
+# PCIe root port with "MSITEST HOTPLUG del|add N" console lines, and for
+# the multi-MSI test's AER error and removal ("MSITEST AER N", "MSITEST
+# CHILD del N"); serve them through the QEMU monitor until QEMU exits.
 MON=$RUN/monitor.sock
 HP_ADD="device_add virtio-net-pci,id=hp0,bus=hprp,netdev=n3"
 monitor() {
