@@ -11,8 +11,11 @@
  *   store2 N      the same in two domains of the device at once
  *   any H         dynamic MSI-X: with every other table slot 0..2H-2 taken,
  *                 H allocations at MSI_ANY_INDEX (they fill the holes)
- *   e2e N         pci_alloc_irq_vectors() and pci_free_irq_vectors() of N
- *                 MSI-X vectors
+ *   e2e N         pci_alloc_irq_vectors() of N MSI-X vectors, pci_irq_vector()
+ *                 of each, pci_free_irq_vectors()
+ *   memdev N      the slab memory which enabling N MSI-X vectors on a device
+ *                 for the first time takes (one virtio-rng per command)
+ *   irq N         N MSI-X interrupts raised by an e1000e, each one awaited
  *   mem N D       build a store of N descriptors in each of D domains, keep
  *                 it and report its memory
  *   free          free what "mem" built
@@ -24,19 +27,25 @@
  * table. The
  * store commands use a root device with MSI device data and no irq domain,
  * so the store is measured on its own; "any" and "e2e" use a PCI device
- * with a large MSI-X table (QEMU's virtio-net with vectors=2048, which no
- * other driver claims in the bench kernel).
+ * with a large MSI-X table (QEMU's virtio-net with vectors=2048), "memdev"
+ * one of several virtio-rng devices and "irq" an e1000e (the 82574L raises
+ * any of its MSI-X vectors on request). No other driver claims them in the
+ * bench kernel.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/interrupt.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -54,9 +63,33 @@ struct msib_syms msib_syms;
 /* Serializes the commands: one benchmark at a time */
 static DEFINE_MUTEX(msib_lock);
 
+#define MSIB_MEMDEVS	16
+
+/* One slab cache's statistics files (CONFIG_SLUB_STATS), open all along */
+enum { MSIB_ALLOC_FAST, MSIB_ALLOC_SLOW, MSIB_FREE_FAST, MSIB_FREE_SLOW, MSIB_STATS };
+
+static const char * const msib_stat_names[MSIB_STATS] = {
+	"alloc_fastpath", "alloc_slowpath", "free_fastpath", "free_slowpath",
+};
+
+struct msib_cache {
+	char		name[48];
+	unsigned long	size;			/* object_size */
+	struct file	*stat[MSIB_STATS];
+	long		live;			/* allocations - frees, at a snapshot */
+	long		delta;
+};
+
 static struct {
 	struct device	*dev;		/* root device: the store benchmarks */
 	struct pci_dev	*pdev;		/* MSI-X device: any, e2e */
+	struct pci_dev	*memdev[MSIB_MEMDEVS];	/* memdev, each used once */
+	unsigned int	nr_memdevs;
+	unsigned int	next_memdev;
+	struct pci_dev	*nic;		/* irq: an e1000e */
+	void __iomem	*nic_regs;
+	struct msib_cache *caches;
+	unsigned int	nr_caches;
 	struct dentry	*dir;
 	unsigned int	mem_n;		/* what "mem" built, for "free" */
 	unsigned int	mem_domains;
@@ -183,9 +216,15 @@ static int msib_store_rep(unsigned int n, unsigned int ndom, unsigned int rep)
 	msib_time("insert", ndom, n, rep, ops, t);
 
 	t = ktime_get_ns();
-	for (i = 0; i < n; i++) {
-		for (d = 0; d < ndom; d++)
-			msib_lookup(dev, msib_domids[d], i);
+	if (ndom == 1) {
+		/* The default domain, looked up as drivers do */
+		for (i = 0; i < n; i++)
+			msi_get_virq(dev, i);
+	} else {
+		for (i = 0; i < n; i++) {
+			for (d = 0; d < ndom; d++)
+				msib_lookup(dev, msib_domids[d], i);
+		}
 	}
 	msib_time("lookup", ndom, n, rep, ops, ktime_get_ns() - t);
 
@@ -241,27 +280,42 @@ static unsigned long msib_nodes(const struct xarray *xa, void *entry)
 	return nr;
 }
 
-/* One counter of /sys/kernel/slab/radix_tree_node: "<total> C0=<n> ..." */
-static long msib_slab_counter(const char *name)
+static struct file *msib_slab_file(const char *cache, const char *attr)
 {
-	char path[64], buf[32];
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, attr);
+	return filp_open(path, O_RDONLY, 0);
+}
+
+/* The first number in a statistics file: "<total> C0=<n> ..." */
+static long msib_read_num(struct file *f)
+{
+	char buf[32];
 	unsigned long val;
-	struct file *f;
 	loff_t pos = 0;
 	ssize_t len;
 
-	snprintf(path, sizeof(path), "/sys/kernel/slab/radix_tree_node/%s", name);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
 	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
 	if (len <= 0)
 		return len ? len : -EIO;
 	buf[len] = '\0';
 	strreplace(buf, ' ', '\0');
 	if (kstrtoul(strim(buf), 10, &val))
 		return -EINVAL;
+	return val;
+}
+
+/* One counter of the radix_tree_node cache */
+static long msib_slab_counter(const char *name)
+{
+	struct file *f = msib_slab_file("radix_tree_node", name);
+	long val;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	val = msib_read_num(f);
+	filp_close(f, NULL);
 	return val;
 }
 
@@ -354,17 +408,29 @@ static int msib_sizes(void)
 	return 0;
 }
 
-/* @n vectors: pci_alloc_irq_vectors(), then pci_free_irq_vectors() */
+/* pci_irq_vector() of @n vectors, repeated to at least this many lookups */
+#define MSIB_VECTOR_LOOKUPS	2048
+
+/*
+ * @n vectors: pci_alloc_irq_vectors(), pci_irq_vector() of each,
+ * pci_free_irq_vectors()
+ */
 static int msib_e2e(unsigned int n)
 {
+	unsigned int rep, i, r, rounds = DIV_ROUND_UP(MSIB_VECTOR_LOOKUPS, n);
 	struct pci_dev *pdev = msib.pdev;
-	unsigned int rep;
-	u64 t, tf;
+	u64 t, tl, tf;
+	bool bad = false;
 	int ret;
 
 	if (!pdev)
 		return -ENODEV;
-	for (rep = 0; rep < reps; rep++) {
+	for (rep = 0; rep < reps && !bad; rep++) {
+		/*
+		 * No RCU callbacks of the last repetition (interrupt
+		 * descriptors, xarray nodes) left to run in this one
+		 */
+		rcu_barrier();
 		t = ktime_get_ns();
 		ret = pci_alloc_irq_vectors(pdev, n, n, PCI_IRQ_MSIX);
 		t = ktime_get_ns() - t;
@@ -372,13 +438,343 @@ static int msib_e2e(unsigned int n)
 			pr_err("pci_alloc_irq_vectors(%u): %d\n", n, ret);
 			return ret;
 		}
+		tl = ktime_get_ns();
+		for (r = 0; r < rounds; r++) {
+			for (i = 0; i < n; i++)
+				bad |= pci_irq_vector(pdev, i) <= 0;
+		}
+		tl = ktime_get_ns() - tl;
+		rcu_barrier();
 		tf = ktime_get_ns();
 		pci_free_irq_vectors(pdev);
 		tf = ktime_get_ns() - tf;
 		msib_time("e2e-alloc", 1, n, rep, n, t);
+		msib_time("e2e-lookup", 1, n, rep, (unsigned long)n * rounds, tl);
 		msib_time("e2e-free", 1, n, rep, n, tf);
 	}
+	if (bad)
+		pr_err("pci_irq_vector() failed for one of %u vectors\n", n);
+	return bad ? -EIO : 0;
+}
+
+/*
+ * Slab accounting: every cache's allocation and free counters, read at
+ * two snapshots. The statistics files stay open for the whole run, so a
+ * snapshot allocates nothing that outlives it (reading one file allocates
+ * and frees a small buffer, the same at every snapshot), and the pid IDR
+ * and the files of a shell stay out of the count.
+ */
+struct msib_dirctx {
+	struct dir_context	ctx;
+	char			(*names)[48];
+	unsigned int		nr, max;
+};
+
+static bool msib_filldir(struct dir_context *ctx, const char *name, int len,
+			 loff_t off, u64 ino, unsigned int type)
+{
+	struct msib_dirctx *d = container_of(ctx, struct msib_dirctx, ctx);
+
+	/* The aliases of merged caches are symlinks: count each cache once */
+	if (type != DT_DIR || name[0] == '.')
+		return true;
+	if (d->nr == d->max || len >= (int)sizeof(d->names[0]))
+		return false;
+	memcpy(d->names[d->nr], name, len);
+	d->names[d->nr++][len] = '\0';
+	return true;
+}
+
+static void msib_slab_close(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < msib.nr_caches; i++) {
+		for (j = 0; j < MSIB_STATS; j++)
+			filp_close(msib.caches[i].stat[j], NULL);
+	}
+	kvfree(msib.caches);
+	msib.caches = NULL;
+	msib.nr_caches = 0;
+}
+
+/* Live objects of every cache now; with @diff, the change since the last */
+static int msib_slab_snapshot(bool diff)
+{
+	struct msib_cache *c;
+	unsigned int i, j;
+	long v[MSIB_STATS], live;
+
+	for (i = 0; i < msib.nr_caches; i++) {
+		c = &msib.caches[i];
+		for (j = 0; j < MSIB_STATS; j++) {
+			v[j] = msib_read_num(c->stat[j]);
+			if (v[j] < 0)
+				return v[j];
+		}
+		live = v[MSIB_ALLOC_FAST] + v[MSIB_ALLOC_SLOW] -
+		       v[MSIB_FREE_FAST] - v[MSIB_FREE_SLOW];
+		c->delta = diff ? live - c->live : 0;
+		c->live = live;
+	}
 	return 0;
+}
+
+static int msib_slab_open(void)
+{
+	struct msib_dirctx d = { .ctx.actor = msib_filldir, .max = 512 };
+	struct msib_cache *c;
+	struct file *dir, *f;
+	unsigned int i, j;
+	long size;
+	int ret;
+
+	d.names = kvcalloc(d.max, sizeof(*d.names), GFP_KERNEL);
+	if (!d.names)
+		return -ENOMEM;
+	dir = filp_open("/sys/kernel/slab", O_RDONLY | O_DIRECTORY, 0);
+	if (IS_ERR(dir)) {
+		ret = PTR_ERR(dir);
+		goto out;
+	}
+	ret = iterate_dir(dir, &d.ctx);
+	filp_close(dir, NULL);
+	if (!ret && d.nr == d.max)
+		ret = -E2BIG;
+	if (ret)
+		goto out;
+	msib.caches = kvcalloc(d.nr, sizeof(*msib.caches), GFP_KERNEL);
+	if (!msib.caches) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < d.nr; i++) {
+		c = &msib.caches[i];
+		strscpy(c->name, d.names[i], sizeof(c->name));
+		f = msib_slab_file(c->name, "object_size");
+		if (IS_ERR(f)) {
+			ret = PTR_ERR(f);
+			break;
+		}
+		size = msib_read_num(f);
+		filp_close(f, NULL);
+		for (j = 0; j < MSIB_STATS && size > 0; j++) {
+			c->stat[j] = msib_slab_file(c->name, msib_stat_names[j]);
+			if (IS_ERR(c->stat[j]))
+				break;
+		}
+		if (size <= 0 || j < MSIB_STATS) {
+			ret = size <= 0 ? -EINVAL : PTR_ERR(c->stat[j]);
+			while (j--)
+				filp_close(c->stat[j], NULL);
+			break;
+		}
+		c->size = size;
+		msib.nr_caches++;
+	}
+	if (ret) {
+		pr_err("slab statistics of %s: %d (CONFIG_SLUB_STATS?)\n",
+		       d.names[i], ret);
+		msib_slab_close();
+	} else {
+		/* The first read of each file allocates its buffer, for good */
+		ret = msib_slab_snapshot(false);
+	}
+out:
+	kvfree(d.names);
+	return ret;
+}
+
+/*
+ * The change since the last snapshot in bytes; the objects of each cache
+ * that changed go to the log, as @what of the current memdev command.
+ */
+static long msib_slab_report(const char *what, unsigned int n)
+{
+	struct msib_cache *c;
+	long bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < msib.nr_caches; i++) {
+		c = &msib.caches[i];
+		bytes += c->delta * (long)c->size;
+		if (c->delta)
+			pr_info("MSIBENCH kernel=%s slab=%s n=%u dev=%u cache=%s size=%lu objs=%ld\n",
+				MSIB_KERNEL, what, n, msib.next_memdev, c->name,
+				c->size, c->delta);
+	}
+	return bytes;
+}
+
+/*
+ * The slab memory a device takes when MSI-X is enabled on it for the first
+ * time with @n vectors: everything pci_alloc_irq_vectors() allocates and
+ * keeps (per-device domain, its fwnode, names and chip, descriptors,
+ * xarray nodes, interrupt descriptors, vector data). Each command uses a
+ * device that has never had MSI-X enabled, as a driver's first probe does.
+ * The same snapshots without anything in between (the "idle" figure)
+ * show what the guest's own activity adds to a measurement.
+ */
+static int msib_memdev(unsigned int n)
+{
+	struct pci_dev *pdev;
+	long bytes, idle;
+	int ret;
+
+	if (msib.next_memdev >= msib.nr_memdevs)
+		return -ENODEV;
+	pdev = msib.memdev[msib.next_memdev++];
+	if (!n || n > (unsigned int)pci_msix_vec_count(pdev))
+		return -ERANGE;
+	if (!msib.caches) {
+		ret = msib_slab_open();
+		if (ret)
+			return ret;
+	}
+	/* Let earlier work's RCU callbacks free what they free */
+	rcu_barrier();
+	ret = msib_slab_snapshot(false) ?: msib_slab_snapshot(true);
+	if (ret)
+		return ret;
+	idle = msib_slab_report("idle", n);
+	ret = pci_alloc_irq_vectors(pdev, n, n, PCI_IRQ_MSIX);
+	if (ret < 0)
+		return ret;
+	ret = msib_slab_snapshot(true);
+	pci_free_irq_vectors(pdev);
+	if (ret)
+		return ret;
+	bytes = msib_slab_report("enable", n);
+	msib_mem_val("devslab", 1, n, bytes);
+	msib_mem_val("devslab-idle", 1, n, idle);
+	return 0;
+}
+
+/*
+ * Interrupt delivery: the e1000e raises its receive queue 0 cause through
+ * MSI-X table entry 0 on each write to the interrupt cause set register
+ * (auto-cleared, EIAC), with the CPU's interrupts disabled, and the wait
+ * that follows is longer than QEMU's interrupt throttling interval (QEMU
+ * keeps EITR at its minimum or above: 64 us between two messages of a
+ * vector here), so the message is pending in the local APIC. The timed window is local_irq_enable(): the interrupt
+ * is taken at once, with its entry, flow handler, the chip's ack, the
+ * handler (which counts), irq_exit() and the return. The same window with
+ * nothing pending is timed too; the figure is the median difference over
+ * the interrupts of a repetition, so a timer tick that falls into one
+ * window does not count.
+ */
+#define E1000_CTRL		0x00000
+#define E1000_CTRL_RST		BIT(26)
+#define E1000_CTRL_EXT		0x00018
+#define E1000_CTRL_EXT_IAME	BIT(27)
+#define E1000_ICR		0x000c0
+#define E1000_ICS		0x000c8
+#define E1000_IMS		0x000d0
+#define E1000_IMC		0x000d8
+#define E1000_EIAC		0x000dc
+#define E1000_IVAR		0x000e4
+#define E1000_ICR_RXQ0		BIT(20)
+#define E1000_IVAR_VALID	BIT(3)
+
+#define MSIB_IRQ_WAIT_US	500
+#define MSIB_IRQ_MAX		1000
+
+static unsigned int msib_irq_count;
+
+static irqreturn_t msib_irq_handler(int irq, void *data)
+{
+	WRITE_ONCE(msib_irq_count, msib_irq_count + 1);
+	return IRQ_HANDLED;
+}
+
+/* Time local_irq_enable(), with the device's interrupt pending if @raise */
+static u64 msib_irq_window(bool raise)
+{
+	u64 t;
+
+	local_irq_disable();
+	if (raise) {
+		writel(E1000_ICR_RXQ0, msib.nic_regs + E1000_ICS);
+		udelay(MSIB_IRQ_WAIT_US);
+	}
+	t = ktime_get_ns();
+	local_irq_enable();
+	return ktime_get_ns() - t;
+}
+
+static int msib_u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One repetition: the median cost of @n interrupts, in @ns */
+static int msib_irq_rep(unsigned int n, u64 *cost, u64 *ns)
+{
+	unsigned int i, before;
+	u64 busy, idle;
+
+	for (i = 0; i < n; i++) {
+		before = READ_ONCE(msib_irq_count);
+		busy = msib_irq_window(true);
+		if (READ_ONCE(msib_irq_count) != before + 1)
+			return -ETIMEDOUT;
+		idle = msib_irq_window(false);
+		cost[i] = busy > idle ? busy - idle : 0;
+	}
+	sort(cost, n, sizeof(*cost), msib_u64_cmp, NULL);
+	*ns = cost[n / 2];
+	return 0;
+}
+
+static int msib_irq(unsigned int n)
+{
+	struct pci_dev *pdev = msib.nic;
+	void __iomem *regs = msib.nic_regs;
+	unsigned int rep;
+	u64 *cost, ns;
+	int ret, irq;
+
+	if (!pdev)
+		return -ENODEV;
+	if (!n || n > MSIB_IRQ_MAX)
+		return -EINVAL;
+	cost = kcalloc(n, sizeof(*cost), GFP_KERNEL);
+	if (!cost)
+		return -ENOMEM;
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	if (ret < 0)
+		goto free_cost;
+	irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(irq, msib_irq_handler, 0, "msi_bench", &msib);
+	if (ret)
+		goto free_vectors;
+	/*
+	 * Table entry 0 for the cause, auto-cleared when sent; IAME keeps the
+	 * cause unmasked after each (without it QEMU clears it from IMS)
+	 */
+	writel(E1000_IVAR_VALID | 0, regs + E1000_IVAR);
+	writel(E1000_ICR_RXQ0, regs + E1000_EIAC);
+	writel(readl(regs + E1000_CTRL_EXT) | E1000_CTRL_EXT_IAME, regs + E1000_CTRL_EXT);
+	writel(E1000_ICR_RXQ0, regs + E1000_IMS);
+	/* The first interrupt of a vector is not timed */
+	ret = msib_irq_rep(1, cost, &ns);
+	for (rep = 0; rep < reps && !ret; rep++) {
+		ret = msib_irq_rep(n, cost, &ns);
+		if (!ret)
+			msib_time("irq", 1, n, rep, 1, ns);
+	}
+	if (ret)
+		pr_err("interrupt %u of the e1000e did not arrive\n", msib_irq_count + 1);
+	writel(~0U, regs + E1000_IMC);
+	readl(regs + E1000_ICR);
+	free_irq(irq, &msib);
+free_vectors:
+	pci_free_irq_vectors(pdev);
+free_cost:
+	kfree(cost);
+	return ret;
 }
 
 /*
@@ -403,6 +799,7 @@ static int msib_any_rep(unsigned int h, unsigned int rep)
 			goto out;
 		}
 	}
+	rcu_barrier();
 	t = ktime_get_ns();
 	for (i = 0; i < h; i++) {
 		idx = msib_msix_alloc_any(pdev);
@@ -453,6 +850,10 @@ static int msib_command(char *cmd)
 		return msib_any(a);
 	if (!strcmp(word, "e2e"))
 		return msib_e2e(a);
+	if (!strcmp(word, "memdev"))
+		return msib_memdev(a);
+	if (!strcmp(word, "irq"))
+		return msib_irq(a);
 	if (!strcmp(word, "mem"))
 		return msib_mem(a, b);
 	if (!strcmp(word, "free"))
@@ -486,28 +887,95 @@ static const struct file_operations msib_ctl_fops = {
 	.write	= msib_ctl_write,
 };
 
+/* The bench devices QEMU provides (scripts/bench.sh) */
+enum { MSIB_DEV_NET, MSIB_DEV_RNG, MSIB_DEV_NIC };
+
+static int msib_probe_nic(struct pci_dev *pdev)
+{
+	void __iomem *regs;
+
+	regs = pci_iomap(pdev, 0, 0);
+	if (!regs)
+		return -ENOMEM;
+	pci_set_master(pdev);
+	/* Reset the device, keep every cause masked */
+	writel(E1000_CTRL_RST, regs + E1000_CTRL);
+	msleep(20);
+	writel(~0U, regs + E1000_IMC);
+	readl(regs + E1000_ICR);
+	msib.nic_regs = regs;
+	msib.nic = pdev;
+	return 0;
+}
+
 static int msib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	int ret;
 
-	if (msib.pdev)
-		return -EBUSY;
+	switch (id->driver_data) {
+	case MSIB_DEV_NET:
+		if (msib.pdev)
+			return -EBUSY;
+		break;
+	case MSIB_DEV_RNG:
+		if (msib.nr_memdevs == MSIB_MEMDEVS)
+			return -EBUSY;
+		break;
+	case MSIB_DEV_NIC:
+		if (msib.nic)
+			return -EBUSY;
+		break;
+	}
 	ret = pci_enable_device(pdev);
 	if (ret)
 		return ret;
-	msib.pdev = pdev;
+	switch (id->driver_data) {
+	case MSIB_DEV_NET:
+		msib.pdev = pdev;
+		break;
+	case MSIB_DEV_RNG:
+		msib.memdev[msib.nr_memdevs++] = pdev;
+		break;
+	case MSIB_DEV_NIC:
+		ret = msib_probe_nic(pdev);
+		if (ret) {
+			pci_disable_device(pdev);
+			return ret;
+		}
+		break;
+	}
+	pci_set_drvdata(pdev, (void *)id->driver_data);
 	pci_info(pdev, "%d MSI-X entries\n", pci_msix_vec_count(pdev));
 	return 0;
 }
 
 static void msib_remove(struct pci_dev *pdev)
 {
+	unsigned int i;
+
+	switch ((unsigned long)pci_get_drvdata(pdev)) {
+	case MSIB_DEV_NET:
+		msib.pdev = NULL;
+		break;
+	case MSIB_DEV_RNG:
+		for (i = 0; i < msib.nr_memdevs; i++) {
+			if (msib.memdev[i] == pdev)
+				msib.memdev[i] = NULL;
+		}
+		break;
+	case MSIB_DEV_NIC:
+		pci_iounmap(pdev, msib.nic_regs);
+		msib.nic = NULL;
+		break;
+	}
 	pci_disable_device(pdev);
-	msib.pdev = NULL;
 }
 
 static const struct pci_device_id msib_ids[] = {
-	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1000) },	/* virtio-net */
+	/* virtio-net, virtio-rng (transitional IDs), the 82574L */
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1000), .driver_data = MSIB_DEV_NET },
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1005), .driver_data = MSIB_DEV_RNG },
+	{ PCI_DEVICE(PCI_VENDOR_ID_INTEL, 0x10d3), .driver_data = MSIB_DEV_NIC },
 	{ }
 };
 
@@ -536,8 +1004,9 @@ static int __init msib_init(void)
 		goto unregister;
 	msib.dir = debugfs_create_dir("msi_bench", NULL);
 	debugfs_create_file("ctl", 0200, msib.dir, NULL, &msib_ctl_fops);
-	pr_info("kernel %s, %u repetitions, %s\n", MSIB_KERNEL, reps,
-		msib.pdev ? pci_name(msib.pdev) : "no MSI-X device");
+	pr_info("kernel %s, %u repetitions, %s, %u virtio-rng, %s\n", MSIB_KERNEL,
+		reps, msib.pdev ? pci_name(msib.pdev) : "no virtio-net",
+		msib.nr_memdevs, msib.nic ? pci_name(msib.nic) : "no e1000e");
 	return 0;
 
 unregister:
@@ -550,6 +1019,7 @@ static void __exit msib_exit(void)
 	debugfs_remove_recursive(msib.dir);
 	if (msib.mem_n)
 		msib_mem_free();
+	msib_slab_close();
 	pci_unregister_driver(&msib_driver);
 	root_device_unregister(msib.dev);
 }

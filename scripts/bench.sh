@@ -4,9 +4,9 @@
 # Builds three kernels from configs/bench.config (the 6.1 base, the 6.1
 # work tree with the series, Debian's 6.12 with bench/linux-6.12-*.patch),
 # builds bench/msi_bench.c against each, boots each in QEMU with
-# -icount shift=0 (guest time = instructions executed, repeatable) and a
-# virtio-net with 2048 MSI-X entries, and prints one table; CSV, JSON and
-# a PNG chart go to build/bench/.
+# -icount shift=0 (guest time = instructions executed, repeatable), a
+# virtio-net with 2048 MSI-X entries, an e1000e and virtio-rng devices,
+# and prints one table; CSV, JSON and a PNG chart go to build/bench/.
 #
 #   bench.sh          all three kernels, full sizes
 #   QUICK=1 bench.sh  base and patched, small sizes (a few minutes once the
@@ -28,13 +28,16 @@ BASE_WT=$BUILD/bench-base
 REPS=5
 
 [ "${1:-}" != smoke ] || QUICK=1
+# virtio-rng devices for the per-device memory rows, one per measurement
+MEMDEVS=15
 if [ "$QUICK" = 1 ]; then
 	KERNELS=(base patched)
 	STORE_N="64 2048" ANY_H="64" E2E_N="8 64" MEM_N="64 2048"
+	MEMDEV_N="1" IRQ_N="50"
 else
 	KERNELS=(base patched upstream)
 	STORE_N="64 2048 65535" ANY_H="64 1024" E2E_N="8 64 256 1024 2048"
-	MEM_N="64 2048 65535"
+	MEM_N="64 2048 65535" MEMDEV_N="1 8 64" IRQ_N="200"
 fi
 
 [ -z "${BENCH_KERNELS:-}" ] || read -ra KERNELS <<<"$BENCH_KERNELS"
@@ -106,7 +109,7 @@ build_module() {
 
 run_guest() {
 	local name=$1 run=$BENCH/run-$1 log=$BENCH/$1.log domains=1 any=
-	local icount=()
+	local icount=() rngs=() i
 	[ "$name" = base ] || { domains=2 any=$ANY_H; }
 	rm -rf "$run"
 	mkdir -p "$run"/initramfs/{bin,dev,etc,proc,sys}
@@ -121,9 +124,14 @@ DOMAINS="$domains"
 ANY_H="$any"
 E2E_N="$E2E_N"
 MEM_N="$MEM_N"
+MEMDEV_N="$MEMDEV_N"
+IRQ_N="$IRQ_N"
 CONF
 	(cd "$run/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
 	[ "$ICOUNT" = 1 ] && icount=(-icount "shift=0,sleep=off")
+	for i in $(seq 1 "$MEMDEVS"); do
+		rngs+=(-device "virtio-rng-pci,vectors=64,addr=$(printf '%x' $((i + 4)))")
+	done
 	info "running the $name kernel (log: $log)"
 	timeout 3600 qemu-system-x86_64 -M q35 -smp 1 -m 2G "${icount[@]}" \
 		-nographic -no-reboot -monitor none -serial stdio \
@@ -131,6 +139,7 @@ CONF
 		-initrd "$run/initramfs.cpio.gz" \
 		-append "console=ttyS0 loglevel=7 panic=-1" \
 		-netdev user,id=bn -device virtio-net-pci,netdev=bn,vectors=2048,addr=03 \
+		-netdev user,id=be -device e1000e,netdev=be,addr=04 "${rngs[@]}" \
 		</dev/null >"$log" 2>&1 || true
 	grep -q "MSIBENCH-END ok" "$log" || {
 		tail -n 30 "$log"
