@@ -143,9 +143,9 @@ static void msib_time(const char *work, unsigned int ndom, unsigned int n,
 
 /* A memory figure: bytes, or a count of xarray nodes */
 static void msib_mem_val(const char *what, unsigned int ndom, unsigned int n,
-			 unsigned long val)
+			 long val)
 {
-	pr_info("MSIBENCH kernel=%s mem=%s%s n=%u val=%lu\n",
+	pr_info("MSIBENCH kernel=%s mem=%s%s n=%u val=%ld\n",
 		MSIB_KERNEL, what, msib_suffix(ndom), n, val);
 }
 
@@ -417,14 +417,20 @@ static int msib_sizes(void)
  */
 static int msib_e2e(unsigned int n)
 {
-	unsigned int rep, i, r, rounds = DIV_ROUND_UP(MSIB_VECTOR_LOOKUPS, n);
 	struct pci_dev *pdev = msib.pdev;
+	unsigned int rep, i, r, rounds;
 	u64 t, tl, tf;
 	bool bad = false;
 	int ret;
 
 	if (!pdev)
 		return -ENODEV;
+	ret = pci_msix_vec_count(pdev);
+	if (ret < 0)
+		return ret;
+	if (!n || n > ret)
+		return -ERANGE;
+	rounds = DIV_ROUND_UP(MSIB_VECTOR_LOOKUPS, n);
 	for (rep = 0; rep < reps && !bad; rep++) {
 		/*
 		 * No RCU callbacks of the last repetition (interrupt
@@ -468,6 +474,7 @@ struct msib_dirctx {
 	struct dir_context	ctx;
 	char			(*names)[48];
 	unsigned int		nr, max;
+	bool			overflow;
 };
 
 static bool msib_filldir(struct dir_context *ctx, const char *name, int len,
@@ -478,8 +485,10 @@ static bool msib_filldir(struct dir_context *ctx, const char *name, int len,
 	/* The aliases of merged caches are symlinks: count each cache once */
 	if (type != DT_DIR || name[0] == '.')
 		return true;
-	if (d->nr == d->max || len >= (int)sizeof(d->names[0]))
+	if (d->nr == d->max || len >= (int)sizeof(d->names[0])) {
+		d->overflow = true;
 		return false;
+	}
 	memcpy(d->names[d->nr], name, len);
 	d->names[d->nr++][len] = '\0';
 	return true;
@@ -539,7 +548,7 @@ static int msib_slab_open(void)
 	}
 	ret = iterate_dir(dir, &d.ctx);
 	filp_close(dir, NULL);
-	if (!ret && d.nr == d.max)
+	if (!ret && d.overflow)
 		ret = -E2BIG;
 	if (ret)
 		goto out;
@@ -623,23 +632,44 @@ static int msib_memdev(unsigned int n)
 
 	if (msib.next_memdev >= msib.nr_memdevs)
 		return -ENODEV;
-	pdev = msib.memdev[msib.next_memdev++];
-	if (!n || n > (unsigned int)pci_msix_vec_count(pdev))
+	pdev = msib.memdev[msib.next_memdev];
+	if (!pdev)
+		return -ENODEV;
+	ret = pci_msix_vec_count(pdev);
+	if (ret < 0)
+		return ret;
+	if (!n || n > ret)
 		return -ERANGE;
+	/* Used once, whatever happens next */
+	msib.next_memdev++;
 	if (!msib.caches) {
 		ret = msib_slab_open();
 		if (ret)
 			return ret;
 	}
-	/* Let earlier work's RCU callbacks free what they free */
+	/*
+	 * Let earlier work's RCU callbacks free what they free, twice: a
+	 * task's release queues the put of its credentials from one
+	 */
 	rcu_barrier();
-	ret = msib_slab_snapshot(false) ?: msib_slab_snapshot(true);
+	rcu_barrier();
+	ret = msib_slab_snapshot(false);
+	if (ret)
+		return ret;
+	/* The same as around the enable, with nothing to wait for */
+	rcu_barrier();
+	ret = msib_slab_snapshot(true);
 	if (ret)
 		return ret;
 	idle = msib_slab_report("idle", n);
 	ret = pci_alloc_irq_vectors(pdev, n, n, PCI_IRQ_MSIX);
 	if (ret < 0)
 		return ret;
+	/*
+	 * What the enable freed through RCU is not kept: 6.12's interrupt
+	 * descriptor tree (an RCU maple tree) replaces nodes that way
+	 */
+	rcu_barrier();
 	ret = msib_slab_snapshot(true);
 	pci_free_irq_vectors(pdev);
 	if (ret)
@@ -656,12 +686,13 @@ static int msib_memdev(unsigned int n)
  * (auto-cleared, EIAC), with the CPU's interrupts disabled, and the wait
  * that follows is longer than QEMU's interrupt throttling interval (QEMU
  * keeps EITR at its minimum or above: 64 us between two messages of a
- * vector here), so the message is pending in the local APIC. The timed window is local_irq_enable(): the interrupt
- * is taken at once, with its entry, flow handler, the chip's ack, the
- * handler (which counts), irq_exit() and the return. The same window with
- * nothing pending is timed too; the figure is the median difference over
- * the interrupts of a repetition, so a timer tick that falls into one
- * window does not count.
+ * vector here), so the message is pending in the local APIC. The timed
+ * window is local_irq_enable(): the interrupt is taken at once, with its
+ * entry, flow handler, the chip's ack, the handler (which counts),
+ * irq_exit() and the return. The same window with nothing pending is
+ * timed too; the figure is the median difference over the interrupts of
+ * a repetition, so a timer tick that falls into one window does not
+ * count.
  */
 #define E1000_CTRL		0x00000
 #define E1000_CTRL_RST		BIT(26)
@@ -721,6 +752,9 @@ static int msib_irq_rep(unsigned int n, u64 *cost, u64 *ns)
 		if (READ_ONCE(msib_irq_count) != before + 1)
 			return -ETIMEDOUT;
 		idle = msib_irq_window(false);
+		/* One interrupt per raise: none may come late or twice */
+		if (READ_ONCE(msib_irq_count) != before + 1)
+			return -EIO;
 		cost[i] = busy > idle ? busy - idle : 0;
 	}
 	sort(cost, n, sizeof(*cost), msib_u64_cmp, NULL);
@@ -754,7 +788,7 @@ static int msib_irq(unsigned int n)
 	 * Table entry 0 for the cause, auto-cleared when sent; IAME keeps the
 	 * cause unmasked after each (without it QEMU clears it from IMS)
 	 */
-	writel(E1000_IVAR_VALID | 0, regs + E1000_IVAR);
+	writel(E1000_IVAR_VALID, regs + E1000_IVAR);
 	writel(E1000_ICR_RXQ0, regs + E1000_EIAC);
 	writel(readl(regs + E1000_CTRL_EXT) | E1000_CTRL_EXT_IAME, regs + E1000_CTRL_EXT);
 	writel(E1000_ICR_RXQ0, regs + E1000_IMS);
@@ -953,6 +987,8 @@ static void msib_remove(struct pci_dev *pdev)
 {
 	unsigned int i;
 
+	/* Not while a command uses the device */
+	mutex_lock(&msib_lock);
 	switch ((unsigned long)pci_get_drvdata(pdev)) {
 	case MSIB_DEV_NET:
 		msib.pdev = NULL;
@@ -964,10 +1000,13 @@ static void msib_remove(struct pci_dev *pdev)
 		}
 		break;
 	case MSIB_DEV_NIC:
+		writel(~0U, msib.nic_regs + E1000_IMC);
+		pci_clear_master(pdev);
 		pci_iounmap(pdev, msib.nic_regs);
 		msib.nic = NULL;
 		break;
 	}
+	mutex_unlock(&msib_lock);
 	pci_disable_device(pdev);
 }
 

@@ -10,6 +10,7 @@ device's first MSI-X enable, and writes OUTDIR/bench.csv, OUTDIR/bench.json,
 and OUTDIR/bench.png (gnuplot): each kernel's figures relative to the base.
 """
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -267,7 +268,7 @@ def write_files(outdir, rows, kernels):
     script = """
 set terminal png size %d,900 noenhanced
 set output '%s/bench.png'
-set title 'MSI store, MSI-X and interrupt delivery: each kernel relative to the 6.1 base (or to 6.12 where the base has no figure); QEMU TCG -icount, one run'
+set title 'MSI store, MSI-X and interrupt delivery: each kernel relative to the 6.1 base (or to 6.12 where the base has no figure); QEMU TCG%s, one run'
 set style data histogram
 set style histogram cluster gap 1
 set style fill solid 0.8 border -1
@@ -281,7 +282,9 @@ set bmargin 18
 set rmargin 10
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb 'black'
 plot %s
-""" % (max(1400, 300 + 26 * n), outdir, ", ".join(
+""" % (max(1400, 300 + 26 * n), outdir,
+       " -icount" if os.environ.get("ICOUNT", "1") == "1" else "",
+       ", ".join(
         "'%s' using %d:xtic(1) title columnheader(%d)" % (dat, c + 2, c + 2)
         for c in range(len(kernels))))
     with open(outdir + "/bench.gp", "w") as f:
@@ -314,15 +317,15 @@ def slab_table(slabs, kernels):
                         key=lambda c: -max(v.get(c, (0, 0))[0] *
                                            abs(v.get(c, (0, 0))[1])
                                            for v in per.values()))
-        head = ["slab cache (MSI-X on, %d vector%s)" % (n, "s" * (n > 1)),
-                "size"] + ["%s objs" % TITLE[k] for k in kernels]
-        lines = []
-        for c in caches:
-            size = max(v[c][0] for v in per.values() if c in v)
-            lines.append([c, str(size)] + [str(per[k].get(c, (0, 0))[1])
-                                           for k in kernels])
-        lines.append(["total bytes", ""] + [str(slab_bytes(per[k]))
-                                            for k in kernels])
+        head = ["slab cache (MSI-X on, %d vector%s)" % (n, "s" * (n > 1))
+                ] + ["%s: objects x size" % TITLE[k] for k in kernels]
+
+        def cell(k, c):
+            size, objs = per[k].get(c, (0, 0))
+            return "%d x %d" % (objs, size) if objs else "-"
+        lines = [[c] + [cell(k, c) for k in kernels] for c in caches]
+        lines.append(["total bytes"] + [str(slab_bytes(per[k]))
+                                        for k in kernels])
         widths = [max(len(x[i]) for x in [head] + lines)
                   for i in range(len(head))]
         out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)))
