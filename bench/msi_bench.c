@@ -408,6 +408,19 @@ static int msib_sizes(void)
 	return 0;
 }
 
+/* Can @pdev (if there is one) enable @n MSI-X vectors? */
+static int msib_check_vectors(struct pci_dev *pdev, unsigned int n)
+{
+	int size;
+
+	if (!pdev)
+		return -ENODEV;
+	size = pci_msix_vec_count(pdev);
+	if (size < 0)
+		return size;
+	return n && n <= (unsigned int)size ? 0 : -ERANGE;
+}
+
 /* pci_irq_vector() of @n vectors, repeated to at least this many lookups */
 #define MSIB_VECTOR_LOOKUPS	2048
 
@@ -423,13 +436,9 @@ static int msib_e2e(unsigned int n)
 	bool bad = false;
 	int ret;
 
-	if (!pdev)
-		return -ENODEV;
-	ret = pci_msix_vec_count(pdev);
-	if (ret < 0)
+	ret = msib_check_vectors(pdev, n);
+	if (ret)
 		return ret;
-	if (!n || n > ret)
-		return -ERANGE;
 	rounds = DIV_ROUND_UP(MSIB_VECTOR_LOOKUPS, n);
 	for (rep = 0; rep < reps && !bad; rep++) {
 		/*
@@ -633,13 +642,9 @@ static int msib_memdev(unsigned int n)
 	if (msib.next_memdev >= msib.nr_memdevs)
 		return -ENODEV;
 	pdev = msib.memdev[msib.next_memdev];
-	if (!pdev)
-		return -ENODEV;
-	ret = pci_msix_vec_count(pdev);
-	if (ret < 0)
+	ret = msib_check_vectors(pdev, n);
+	if (ret)
 		return ret;
-	if (!n || n > ret)
-		return -ERANGE;
 	/* Used once, whatever happens next */
 	msib.next_memdev++;
 	if (!msib.caches) {
