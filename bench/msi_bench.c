@@ -322,7 +322,9 @@ static long msib_slab_counter(const char *name)
 /*
  * xarray nodes allocated so far (CONFIG_SLUB_STATS). Read here, not by the
  * guest's shell, so that no process creation (the pid IDR is an xarray
- * too) falls between two readings.
+ * too) falls between two readings. Allocations, not the live objects of
+ * a slab snapshot: the nodes of the previous store are freed through RCU
+ * and some of those frees land while the next store is built.
  */
 static long msib_node_allocs(void)
 {
